@@ -1,0 +1,1 @@
+"""ICD-10-PCS: tables, index and definitions."""
