@@ -1,0 +1,1 @@
+"""The ``medcoder`` command line: thin shells over the library (parse, call, render)."""

@@ -1,0 +1,193 @@
+"""What ``show`` and ``example`` print: built from library calls, rendered as text or JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Any
+
+import click
+
+from medcoder.cli.render import emit_json, table
+from medcoder.codesets.kb import KnowledgeBase
+from medcoder.codesets.normalize import ICD10CM, ICD10PCS, compact, guess_systems
+from medcoder.errors import InvalidCodeFormatError, UnknownCodeError
+
+NOTE_TITLES = {
+    "inclusionTerm": "Inclusion terms",
+    "includes": "Includes",
+    "notes": "Note",
+    "excludes1": "Excludes1",
+    "excludes2": "Excludes2",
+    "codeFirst": "Code first",
+    "useAdditionalCode": "Use additional code",
+    "codeAlso": "Code also",
+    "sevenChrNote": "7th character note",
+}
+
+
+def cm_view(kb: KnowledgeBase, code: str, day: dt.date | None) -> dict[str, Any]:
+    node = kb.cm_require(code, day)
+    ancestors = kb.cm_ancestors(node)
+    notes = kb.cm_notes(node)
+    excludes1 = sorted({ref for n in notes if n.type == "excludes1" for ref in n.refs})
+    children = kb.cm_children(node) if not (node.billable or node.needs_seventh) else []
+    status = kb.cm_status(node.code, day)
+    return {
+        "system": ICD10CM,
+        "release_id": node.release_id,
+        "code": node.code,
+        "description": node.description,
+        "kind": node.kind,
+        "billable": node.billable,
+        "status": status.reason,
+        "hierarchy": [
+            {"code": a.code, "kind": a.kind, "description": a.description} for a in reversed(ancestors)
+        ],
+        "notes": [
+            {"type": n.type, "text": n.text, "refs": n.refs, "from": n.source, "from_kind": n.source_kind}
+            for n in notes
+        ],
+        "seventh_characters": [{"char": c, "meaning": m, "code": _full(node.code, c)} for c, m in node.seventh]
+        if node.needs_seventh
+        else [],
+        "seventh_from": node.seventh_from,
+        "excludes1": excludes1,
+        "children": [{"code": c.code, "description": c.description, "billable": c.billable} for c in children],
+    }
+
+
+def _full(code: str, char: str) -> str:
+    from medcoder.codesets.icd10cm.tabular import seventh_character_form
+
+    return seventh_character_form(code, char)
+
+
+def pcs_view(kb: KnowledgeBase, code: str, day: dt.date | None) -> dict[str, Any]:
+    rid, axes = kb.pcs_explain(code, day)
+    key = compact(code)
+    status = kb.pcs_status(key, day)
+    return {
+        "system": ICD10PCS,
+        "release_id": rid,
+        "code": key,
+        "description": status.description,
+        "billable": status.billable,
+        "status": status.reason,
+        "axes": [
+            {"position": a.position, "title": a.title, "char": a.char, "label": a.label, "definition": a.definition}
+            for a in axes
+        ],
+    }
+
+
+def code_view(kb: KnowledgeBase, code: str, day: dt.date | None) -> dict[str, Any]:
+    systems = guess_systems(code)
+    if not systems:
+        raise InvalidCodeFormatError(code, "ICD-10-CM or ICD-10-PCS", "not the shape of either")
+    has_pcs = any(m.system == ICD10PCS for m in kb.manifests)
+    first_error: UnknownCodeError | None = None
+    for system in systems:
+        if system == ICD10PCS and not has_pcs:
+            continue
+        try:
+            return cm_view(kb, code, day) if system == ICD10CM else pcs_view(kb, code, day)
+        except (UnknownCodeError, InvalidCodeFormatError) as exc:
+            if isinstance(exc, UnknownCodeError) and first_error is None:
+                first_error = exc
+    if first_error is not None:
+        raise first_error
+    raise UnknownCodeError(code, systems[0], [])
+
+
+def show_code(kb: KnowledgeBase, code: str, day: dt.date | None, fmt: str) -> None:
+    view = code_view(kb, code, day)
+    if fmt == "json":
+        emit_json(view)
+        return
+    if view["system"] == ICD10PCS:
+        click.echo(f"{view['code']}  {view['description'] or ''}".rstrip())
+        click.echo(f"{ICD10PCS} {view['release_id']} · {view['status']}")
+        click.echo(
+            table(
+                ("pos", "axis", "char", "meaning", "definition"),
+                [(a["position"], a["title"], a["char"], a["label"], a["definition"]) for a in view["axes"]],
+                max_width=80,
+            )
+        )
+        return
+    click.echo(f"{view['code']}  {view['description']}")
+    click.echo(f"{ICD10CM} {view['release_id']} · {view['kind']} · billable: "
+               f"{'yes' if view['billable'] else 'no'} ({view['status']})")
+    click.echo("\nHierarchy:")
+    for depth, a in enumerate(view["hierarchy"]):
+        label = f"Chapter {a['code']}" if a["kind"] == "chapter" else a["code"]
+        click.echo(f"  {'  ' * depth}{label}  {a['description']}")
+    click.echo(f"  {'  ' * len(view['hierarchy'])}{view['code']}  {view['description']}")
+    if view["notes"]:
+        click.echo("\nInstructional notes (the code's own, then inherited):")
+        for n in view["notes"]:
+            origin = "this code" if n["from"] == view["code"] else f"{n['from_kind']} {n['from']}"
+            click.echo(f"  {NOTE_TITLES.get(n['type'], n['type'])} [{origin}]: {n['text']}")
+    if view["seventh_characters"]:
+        click.echo(f"\n7th characters (from {view['seventh_from']}; placeholder X fills empty positions):")
+        for s in view["seventh_characters"]:
+            click.echo(f"  {s['char']}  {s['code']}  {s['meaning']}")
+    if view["excludes1"]:
+        click.echo("\nExcludes1 (never reported together): " + ", ".join(view["excludes1"]))
+    if view["children"]:
+        click.echo("\nMore specific codes:")
+        for c in view["children"][:40]:
+            click.echo(f"  {c['code']}  {c['description']}{'' if c['billable'] else '  (header)'}")
+
+
+EXAMPLE = "data/examples/discharge-summary-1.txt"
+
+
+def run_example(kb: KnowledgeBase, fmt: str) -> None:
+    """Take the bundled example's diagnosis lines and look each up, as a coder at the encoder would."""
+    from medcoder.codesets.search import lookup
+
+    text = resources.files("medcoder").joinpath(EXAMPLE).read_text(encoding="utf-8")
+    lines = _diagnosis_lines(text)
+    results = []
+    for line in lines:
+        result = lookup(line, ICD10CM, None, 3, kb=kb)
+        top = result.hits[0] if result.hits else None
+        results.append(
+            {
+                "diagnosis": line,
+                "code": (top.complete_code or top.code) if top else None,
+                "description": top.description if top else None,
+                "why": top.why if top else None,
+                "alternatives": [h.complete_code or h.code for h in result.hits[1:]],
+            }
+        )
+    if fmt == "json":
+        emit_json({"example": EXAMPLE, "release_id": kb.release(ICD10CM).release_id, "diagnoses": results})
+        return
+    click.echo(f"Example encounter ({EXAMPLE}): encoder look-up of each listed diagnosis\n")
+    click.echo(
+        table(
+            ("documented diagnosis", "code", "description", "also consider"),
+            [(r["diagnosis"], r["code"], r["description"], ", ".join(r["alternatives"])) for r in results],
+            max_width=60,
+        )
+    )
+
+
+def _diagnosis_lines(text: str) -> list[str]:
+    out: list[str] = []
+    in_dx = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.lower().rstrip(":") in ("discharge diagnoses", "diagnoses"):
+            in_dx = True
+            continue
+        if in_dx:
+            if not line:
+                if out:
+                    break
+                continue
+            out.append(line.lstrip("0123456789.-) ").strip())
+    return out

@@ -1,0 +1,128 @@
+"""Releases of the code sets: manifests, effective dates, and choosing a release by date of service.
+
+ICD-10-CM and ICD-10-PCS change every 1 October (fiscal year FY = calendar year + 1), with an April
+update in some years.  A release is identified as ``icd10cm-2026`` (the October release of FY2026,
+effective 2025-10-01 .. 2026-09-30), ``icd10cm-2026-04`` (the April 2026 update, effective
+2026-04-01 .. 2026-09-30) or ``icd10pcs-2026``.  Several releases can be installed side by side;
+the one whose effective window covers the date of service is used, the most recent if windows
+overlap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from medcoder.errors import NoReleaseError
+from medcoder.codesets.normalize import ICD10CM, ICD10PCS
+
+PARSER_VERSION = "1"
+
+# File kinds a release can hold.
+CM_KINDS = ("tabular", "index", "eindex", "drug", "neoplasm")
+PCS_KINDS = ("tables", "index", "definitions")
+FileKind = Literal["tabular", "index", "eindex", "drug", "neoplasm", "tables", "definitions"]
+
+
+class ReleaseFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: FileKind
+    name: str = Field(description="file name inside the release directory")
+    sha256: str
+    size: int
+
+
+class Manifest(BaseModel):
+    """What was installed, from where, and for which dates; written beside the files."""
+
+    model_config = ConfigDict(frozen=True)
+
+    release_id: str
+    system: Literal["ICD-10-CM", "ICD-10-PCS"]
+    version: str = Field(description="the <version> the official files carry, e.g. 2026")
+    effective_from: dt.date
+    effective_to: dt.date
+    files: tuple[ReleaseFile, ...]
+    parser_version: str = PARSER_VERSION
+    source: str = Field(description="where the files came from (a path, a URL, or a bundled package)")
+
+    def file(self, kind: str) -> ReleaseFile | None:
+        for f in self.files:
+            if f.kind == kind:
+                return f
+        return None
+
+    def covers(self, day: dt.date) -> bool:
+        return self.effective_from <= day <= self.effective_to
+
+    def fingerprint(self) -> str:
+        """What identifies the content: everything but where it came from."""
+        payload = {
+            "release_id": self.release_id,
+            "effective": [self.effective_from.isoformat(), self.effective_to.isoformat()],
+            "files": sorted((f.kind, f.sha256) for f in self.files),
+            "parser": self.parser_version,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fiscal_window(fy: int, april: bool = False) -> tuple[dt.date, dt.date]:
+    start = dt.date(fy, 4, 1) if april else dt.date(fy - 1, 10, 1)
+    return start, dt.date(fy, 9, 30)
+
+
+_APRIL = re.compile(r"april", re.IGNORECASE)
+_YEAR = re.compile(r"(20\d\d)")
+
+
+def release_id_for(system: str, version: str, file_names: list[str]) -> tuple[str, dt.date, dt.date]:
+    """Release id and effective window from the files' ``<version>`` and names.
+
+    CDC names April updates ``...-April-1-2026.xml``; otherwise a file is the October release of
+    the fiscal year its ``<version>`` gives.
+    """
+    match = _YEAR.search(version) or next((m for n in file_names if (m := _YEAR.search(n))), None)
+    if match is None:
+        raise ValueError(f"cannot tell the fiscal year from version {version!r} or names {file_names}")
+    fy = int(match.group(1))
+    april = any(_APRIL.search(n) for n in file_names)
+    prefix = "icd10cm" if system == ICD10CM else "icd10pcs"
+    rid = f"{prefix}-{fy}" + ("-04" if april else "")
+    start, end = fiscal_window(fy, april)
+    return rid, start, end
+
+
+def choose(manifests: list[Manifest], system: str, day: dt.date | None) -> Manifest:
+    """The release of ``system`` to use for a date of service (``None``: the most recent)."""
+    mine = [m for m in manifests if m.system == system]
+    if not mine:
+        raise NoReleaseError(f"no {system} release is installed (see `medcoder codesets install`)")
+    mine.sort(key=lambda m: (m.effective_from, m.release_id))
+    if day is None:
+        return mine[-1]
+    covering = [m for m in mine if m.covers(day)]
+    if not covering:
+        windows = "; ".join(f"{m.release_id} {m.effective_from}..{m.effective_to}" for m in mine)
+        raise NoReleaseError(
+            f"no installed {system} release covers date of service {day.isoformat()} "
+            f"(installed: {windows}); install the release for that fiscal year"
+        )
+    return covering[-1]
+
+
+SYSTEMS = (ICD10CM, ICD10PCS)
