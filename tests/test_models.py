@@ -6,7 +6,16 @@ import pytest
 from pydantic import ValidationError
 
 import medcoder
-from medcoder.models import CodeAssignment, CodingResult, Document, Edit, Encounter, Evidence, Provenance, json_schema
+from medcoder.models import (
+    CodeAssignment,
+    CodingResult,
+    Document,
+    Edit,
+    Encounter,
+    Evidence,
+    Provenance,
+    json_schema,
+)
 
 
 def test_models_all_exports_importable():
@@ -29,8 +38,14 @@ def test_models_round_trip_through_json():
     result = CodingResult(
         encounter_id="e1",
         diagnoses=[
-            CodeAssignment(system="ICD-10-CM", code="N45.3", description="Epididymo-orchitis", confidence=0.9,
-                           evidence=[evidence], sequence=1)
+            CodeAssignment(
+                system="ICD-10-CM",
+                code="N45.3",
+                description="Epididymo-orchitis",
+                confidence=0.9,
+                evidence=[evidence],
+                sequence=1,
+            )
         ],
         provenance=Provenance(medcoder="0.1.0", code_sets={"ICD-10-CM": "icd10cm-2026-04"}),
     )
@@ -57,7 +72,9 @@ def test_models_reject_invalid_values(make):
 def test_models_date_of_service_by_setting():
     import datetime as dt
 
-    inpatient = Encounter(id="e", setting="inpatient", admit_date=dt.date(2026, 4, 1), discharge_date=dt.date(2026, 4, 5))
+    inpatient = Encounter(
+        id="e", setting="inpatient", admit_date=dt.date(2026, 4, 1), discharge_date=dt.date(2026, 4, 5)
+    )
     assert inpatient.date_of_service == dt.date(2026, 4, 5)
     clinic = Encounter(id="e", setting="outpatient", service_date=dt.date(2026, 5, 2))
     assert clinic.date_of_service == dt.date(2026, 5, 2)

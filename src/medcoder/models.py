@@ -80,7 +80,9 @@ class Encounter(_Model):
     admit_date: dt.date | None = None
     discharge_date: dt.date | None = None
     service_date: dt.date | None = None
-    discharge_status: str | None = Field(default=None, description="UB-04 patient discharge status, e.g. '01'")
+    discharge_status: str | None = Field(
+        default=None, description="UB-04 patient discharge status, e.g. '01'"
+    )
     payer: str | None = None
     documents: list[Document] = Field(default_factory=list)
 
@@ -103,7 +105,9 @@ class Evidence(_Model):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
-    supports: str | None = Field(default=None, description="what the span supports: the condition, a laterality, ...")
+    supports: str | None = Field(
+        default=None, description="what the span supports: the condition, a laterality, ..."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Evidence:
@@ -119,17 +123,25 @@ class CodeAssignment(_Model):
     system: CodeSystem
     code: str
     description: str
-    confidence: float = Field(ge=0.0, le=1.0, description="calibrated probability that a coder would report it")
+    confidence: float = Field(
+        ge=0.0, le=1.0, description="calibrated probability that a coder would report it"
+    )
     evidence: list[Evidence] = Field(default_factory=list)
-    rationale: str = Field(default="", description="index path, rule ids and guideline sections that led here")
-    rules: list[str] = Field(default_factory=list, description="ids of the rules applied, e.g. 'ocg.I.B.5.v1'")
+    rationale: str = Field(
+        default="", description="index path, rule ids and guideline sections that led here"
+    )
+    rules: list[str] = Field(
+        default_factory=list, description="ids of the rules applied, e.g. 'ocg.I.B.5.v1'"
+    )
     sequence: int | None = Field(default=None, ge=1)
     poa: Literal["Y", "N", "U", "W", "1"] | None = None
     status: AssignmentStatus = AssignmentStatus.suggested
 
 
 class Edit(_Model):
-    rule_id: str = Field(pattern=r"^[a-z0-9_.-]+\.v[0-9]+$", description="versioned id, e.g. 'mce.sex-conflict.v1'")
+    rule_id: str = Field(
+        pattern=r"^[a-z0-9_.-]+\.v[0-9]+$", description="versioned id, e.g. 'mce.sex-conflict.v1'"
+    )
     severity: Severity
     message: str
     codes: list[str] = Field(default_factory=list)

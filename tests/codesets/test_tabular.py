@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from medcoder.codesets.icd10cm.tabular import note_refs, parse_tabular, seventh_character_form
-from medcoder.errors import ReleaseFileError
-
 from medcoder.codesets.install import bundled_tabular_path
+from medcoder.errors import ReleaseFileError
 
 DATA = bundled_tabular_path().parent
 
@@ -101,5 +98,5 @@ def test_tabular_malformed_xml_names_file_and_line(tmp_path):
 def test_tabular_wrong_root_is_rejected(tmp_path):
     other = tmp_path / "x.xml"
     other.write_text("<ICD10PCS.tabular><version>2026</version></ICD10PCS.tabular>", encoding="utf-8")
-    with pytest.raises(ReleaseFileError, match="expected <ICD10CM.tabular>"):
+    with pytest.raises(ReleaseFileError, match=r"expected <ICD10CM\.tabular>"):
         parse_tabular(other)

@@ -14,11 +14,18 @@ from medcoder.cli.render import emit_json, err, table
 from medcoder.errors import MedcoderError
 
 FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
     help="Output format.",
 )
 DATE = click.option(
-    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
     help="Date of service (YYYY-MM-DD): picks the code-set release in effect. Default: the latest installed.",
 )
 
@@ -27,7 +34,7 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
-def _kb():  # noqa: ANN202
+def _kb():
     from medcoder.codesets.kb import default_kb
 
     return default_kb()
@@ -158,12 +165,16 @@ def pcs(prefix: str, day: dt.datetime | None, fmt: str) -> None:
                 "prefix": key,
                 "position": position,
                 "axis": title,
-                "options": [{"char": c, "label": label, "codes": n, "next": key + c} for c, label, n in options],
+                "options": [
+                    {"char": c, "label": label, "codes": n, "next": key + c} for c, label, n in options
+                ],
             }
         )
         return
     click.echo(f"ICD-10-PCS {rid} · {key or '(start)'} · position {position}: {title}")
-    click.echo(table(("char", "meaning", "valid codes", "next"), [(c, label, n, key + c) for c, label, n in options]))
+    click.echo(
+        table(("char", "meaning", "valid codes", "next"), [(c, label, n, key + c) for c, label, n in options])
+    )
 
 
 def _pcs_axis_title(kb: Any, key: str, rid: str) -> str:
@@ -191,8 +202,17 @@ def validate(codes: tuple[str, ...], day: dt.datetime | None, fmt: str) -> None:
         click.echo(
             table(
                 ("code", "system", "release", "valid", "billable", "description / reason"),
-                [(s.code, s.system, s.release_id, s.valid, s.billable,
-                  s.description if s.billable else s.reason) for s in statuses],
+                [
+                    (
+                        s.code,
+                        s.system,
+                        s.release_id,
+                        s.valid,
+                        s.billable,
+                        s.description if s.billable else s.reason,
+                    )
+                    for s in statuses
+                ],
             )
         )
     if not all(s.billable for s in statuses):
@@ -252,14 +272,27 @@ def codesets_list(fmt: str) -> None:
 
 @codesets.command("install")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--effective-from", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Override the first date of service the release covers.")
-@click.option("--effective-to", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Override the last date of service the release covers.")
+@click.option(
+    "--effective-from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Override the first date of service the release covers.",
+)
+@click.option(
+    "--effective-to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Override the last date of service the release covers.",
+)
 @click.option("--release-id", default=None, help="Override the release id (default from the files).")
 @FORMAT
-def codesets_install(path: Path, effective_from: dt.datetime | None, effective_to: dt.datetime | None,
-                     release_id: str | None, fmt: str) -> None:
+def codesets_install(
+    path: Path,
+    effective_from: dt.datetime | None,
+    effective_to: dt.datetime | None,
+    release_id: str | None,
+    fmt: str,
+) -> None:
     """Install official release files from a directory or a zip, then rebuild the knowledge base.
 
     \b
@@ -268,16 +301,19 @@ def codesets_install(path: Path, effective_from: dt.datetime | None, effective_t
     from medcoder.codesets.install import install
     from medcoder.codesets.kb import reset_default_kb
 
-    manifests = install(path, effective_from=_day(effective_from), effective_to=_day(effective_to),
-                        release_id=release_id)
+    manifests = install(
+        path, effective_from=_day(effective_from), effective_to=_day(effective_to), release_id=release_id
+    )
     reset_default_kb()
     _kb()  # build now so the first lookup is fast and problems surface here
     if fmt == "json":
         emit_json([m.model_dump(mode="json") for m in manifests])
         return
     for m in manifests:
-        click.echo(f"installed {m.release_id} ({m.system}, {m.effective_from} .. {m.effective_to}): "
-                   + ", ".join(f"{f.kind} {f.name}" for f in m.files))
+        click.echo(
+            f"installed {m.release_id} ({m.system}, {m.effective_from} .. {m.effective_to}): "
+            + ", ".join(f"{f.kind} {f.name}" for f in m.files)
+        )
 
 
 @codesets.command("uninstall")
@@ -330,13 +366,16 @@ def codesets_verify(fmt: str) -> None:
     if not report["ok"]:
         from medcoder.errors import VerifyError
 
-        raise VerifyError("verification failed: " + "; ".join(c["what"] for c in report["checks"] if not c["ok"]))
+        raise VerifyError(
+            "verification failed: " + "; ".join(c["what"] for c in report["checks"] if not c["ok"])
+        )
 
 
 @codesets.command("download")
 @click.argument("year", type=int)
-@click.option("--system", "systems", multiple=True, default=("cm", "pcs"), show_default=True,
-              help="cm and/or pcs.")
+@click.option(
+    "--system", "systems", multiple=True, default=("cm", "pcs"), show_default=True, help="cm and/or pcs."
+)
 @click.option("--url", "urls", multiple=True, help="Download from this URL instead (repeatable).")
 def codesets_download(year: int, systems: tuple[str, ...], urls: tuple[str, ...]) -> None:
     """Download the official CDC/CMS release files for fiscal YEAR and install them (needs internet).

@@ -48,12 +48,16 @@ def cm_view(kb: KnowledgeBase, code: str, day: dt.date | None) -> dict[str, Any]
             {"type": n.type, "text": n.text, "refs": n.refs, "from": n.source, "from_kind": n.source_kind}
             for n in notes
         ],
-        "seventh_characters": [{"char": c, "meaning": m, "code": _full(node.code, c)} for c, m in node.seventh]
+        "seventh_characters": [
+            {"char": c, "meaning": m, "code": _full(node.code, c)} for c, m in node.seventh
+        ]
         if node.needs_seventh
         else [],
         "seventh_from": node.seventh_from,
         "excludes1": excludes1,
-        "children": [{"code": c.code, "description": c.description, "billable": c.billable} for c in children],
+        "children": [
+            {"code": c.code, "description": c.description, "billable": c.billable} for c in children
+        ],
     }
 
 
@@ -75,7 +79,13 @@ def pcs_view(kb: KnowledgeBase, code: str, day: dt.date | None) -> dict[str, Any
         "billable": status.billable,
         "status": status.reason,
         "axes": [
-            {"position": a.position, "title": a.title, "char": a.char, "label": a.label, "definition": a.definition}
+            {
+                "position": a.position,
+                "title": a.title,
+                "char": a.char,
+                "label": a.label,
+                "definition": a.definition,
+            }
             for a in axes
         ],
     }
@@ -86,17 +96,21 @@ def code_view(kb: KnowledgeBase, code: str, day: dt.date | None) -> dict[str, An
     if not systems:
         raise InvalidCodeFormatError(code, "ICD-10-CM or ICD-10-PCS", "not the shape of either")
     has_pcs = any(m.system == ICD10PCS for m in kb.manifests)
-    first_error: UnknownCodeError | None = None
+    unknown: UnknownCodeError | None = None
+    malformed: InvalidCodeFormatError | None = None
     for system in systems:
         if system == ICD10PCS and not has_pcs:
             continue
         try:
             return cm_view(kb, code, day) if system == ICD10CM else pcs_view(kb, code, day)
-        except (UnknownCodeError, InvalidCodeFormatError) as exc:
-            if isinstance(exc, UnknownCodeError) and first_error is None:
-                first_error = exc
-    if first_error is not None:
-        raise first_error
+        except UnknownCodeError as exc:
+            unknown = unknown or exc
+        except InvalidCodeFormatError as exc:
+            malformed = malformed or exc
+    if unknown is not None:
+        raise unknown
+    if malformed is not None:
+        raise malformed
     raise UnknownCodeError(code, systems[0], [])
 
 
@@ -117,8 +131,10 @@ def show_code(kb: KnowledgeBase, code: str, day: dt.date | None, fmt: str) -> No
         )
         return
     click.echo(f"{view['code']}  {view['description']}")
-    click.echo(f"{ICD10CM} {view['release_id']} · {view['kind']} · billable: "
-               f"{'yes' if view['billable'] else 'no'} ({view['status']})")
+    click.echo(
+        f"{ICD10CM} {view['release_id']} · {view['kind']} · billable: "
+        f"{'yes' if view['billable'] else 'no'} ({view['status']})"
+    )
     click.echo("\nHierarchy:")
     for depth, a in enumerate(view["hierarchy"]):
         label = f"Chapter {a['code']}" if a["kind"] == "chapter" else a["code"]

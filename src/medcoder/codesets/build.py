@@ -148,7 +148,7 @@ def content_hash(con: sqlite3.Connection) -> str:
         if table == "meta":
             rows = con.execute("SELECT key, value FROM meta WHERE key != 'content_hash' ORDER BY key")
         else:
-            rows = con.execute(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608 - names from schema
+            rows = con.execute(f"SELECT * FROM {table} ORDER BY {order}")
         for row in rows:
             digest.update(repr(row).encode())
     return digest.hexdigest()
@@ -182,7 +182,9 @@ def _load_release(con: sqlite3.Connection, release: InstalledRelease) -> None:
         _load_cm(con, release, search_rows)
     else:
         _load_pcs(con, release, search_rows)
-    con.executemany(f"INSERT INTO {fts} (text, code, source, detail, billable) VALUES (?, ?, ?, ?, ?)", search_rows)
+    con.executemany(
+        f"INSERT INTO {fts} (text, code, source, detail, billable) VALUES (?, ?, ?, ?, ?)", search_rows
+    )
     df = _vocab(row[0] for row in search_rows)
     con.executemany(
         "INSERT INTO vocab VALUES (?, ?, ?)", ((m.release_id, w, n) for w, n in sorted(df.items()))
@@ -258,7 +260,7 @@ def _load_cm(con: sqlite3.Connection, release: InstalledRelease, search_rows: li
                 )
             )
             if entry.code:
-                code = entry.code.rstrip("-")
+                code = entry.code.rstrip("-").rstrip(".")
                 words = " ".join(entry.path)
                 if entry.column:
                     words = f"{words} {entry.column}"
@@ -290,7 +292,15 @@ def _load_pcs(con: sqlite3.Connection, release: InstalledRelease, search_rows: l
             path_text = ", ".join(entry.path)
             rows.append((rid, ord_, path_text, entry.code, entry.use, entry.see))
             if entry.code:
-                search_rows.append((" ".join(entry.path), entry.code, "pcs-index", f"index:{ord_}", int(len(entry.code) == 7)))
+                search_rows.append(
+                    (
+                        " ".join(entry.path),
+                        entry.code,
+                        "pcs-index",
+                        f"index:{ord_}",
+                        int(len(entry.code) == 7),
+                    )
+                )
         con.executemany("INSERT INTO pcs_index VALUES (?,?,?,?,?,?)", rows)
     if "definitions" in release.files:
         definitions = parse_definitions(release.files["definitions"])
@@ -302,8 +312,17 @@ def _load_pcs(con: sqlite3.Connection, release: InstalledRelease, search_rows: l
                 continue
             seen.add(key)
             rows.append(
-                (rid, d.section, d.axis, d.term, d.section_title, d.axis_title, d.definition, d.explanation,
-                 json.dumps(list(d.includes)))
+                (
+                    rid,
+                    d.section,
+                    d.axis,
+                    d.term,
+                    d.section_title,
+                    d.axis_title,
+                    d.definition,
+                    d.explanation,
+                    json.dumps(list(d.includes)),
+                )
             )
         con.executemany("INSERT INTO pcs_definitions VALUES (?,?,?,?,?,?,?,?,?)", rows)
 
@@ -314,7 +333,9 @@ def check(path: Path) -> sqlite3.Connection:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise KnowledgeBaseError(f"{path}: not a usable knowledge base ({exc}); run `medcoder codesets build`") from None
+        raise KnowledgeBaseError(
+            f"{path}: not a usable knowledge base ({exc}); run `medcoder codesets build`"
+        ) from None
     if not version or version[0] != SCHEMA_VERSION:
         raise KnowledgeBaseError(f"{path}: schema version {version} is not {SCHEMA_VERSION}; rebuild it")
     return con

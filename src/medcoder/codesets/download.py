@@ -40,14 +40,16 @@ def official_urls(year: int, systems: tuple[str, ...] | list[str]) -> list[str]:
 def fetch(url: str, dest: Path, timeout: float = 60.0) -> Path:
     target = dest / (url.rstrip("/").rsplit("/", 1)[-1] or "download.zip")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
             shutil.copyfileobj(response, out)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise DownloadError(f"could not download {url}: {exc}") from None
     return target
 
 
-def download_and_install(year: int, systems: tuple[str, ...] | list[str], urls: list[str] | None = None) -> list[Manifest]:
+def download_and_install(
+    year: int, systems: tuple[str, ...] | list[str], urls: list[str] | None = None
+) -> list[Manifest]:
     targets = urls or official_urls(year, systems)
     manifests: list[Manifest] = []
     with tempfile.TemporaryDirectory(prefix="medcoder-download-") as tmp:

@@ -87,7 +87,11 @@ def recognise(path: Path) -> Recognised | None:
         kind = detect_index_kind(path)
         return Recognised(path, ICD10CM, kind, version) if kind else None
     if root in ("ICD10PCS.tabular", "ICD10PCS.index", "ICD10PCS.definitions"):
-        kind = {"ICD10PCS.tabular": "tables", "ICD10PCS.index": "index", "ICD10PCS.definitions": "definitions"}[root]
+        kind = {
+            "ICD10PCS.tabular": "tables",
+            "ICD10PCS.index": "index",
+            "ICD10PCS.definitions": "definitions",
+        }[root]
         return Recognised(path, ICD10PCS, kind, version)
     return None
 
@@ -123,7 +127,9 @@ def _safe_extract(archive: Path, dest: Path) -> None:
                 name = info.filename
                 target = (dest / name).resolve()
                 if not str(target).startswith(str(dest.resolve())):
-                    raise ReleaseInstallError(f"{archive}: refusing entry {name!r} that points outside the archive")
+                    raise ReleaseInstallError(
+                        f"{archive}: refusing entry {name!r} that points outside the archive"
+                    )
                 if info.is_dir():
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +156,9 @@ def bundled_tabular_path() -> Path:
     whole code set, which would cost every command a second)."""
     spec = importlib.util.find_spec("simple_icd_10_cm")
     if spec is None or spec.origin is None:
-        raise ReleaseInstallError("the bundled ICD-10-CM code set (package simple-icd-10-cm) is not installed")
+        raise ReleaseInstallError(
+            "the bundled ICD-10-CM code set (package simple-icd-10-cm) is not installed"
+        )
     return Path(spec.origin).parent / "data" / BUNDLED_TABULAR
 
 
@@ -166,7 +174,9 @@ def bundled_release() -> InstalledRelease:
         version=version,
         effective_from=start,
         effective_to=end,
-        files=(ReleaseFile(kind="tabular", name=path.name, sha256=_bundled_sha(path), size=path.stat().st_size),),
+        files=(
+            ReleaseFile(kind="tabular", name=path.name, sha256=_bundled_sha(path), size=path.stat().st_size),
+        ),
         source=f"bundled: simple-icd-10-cm {pkg}",
     )
     return InstalledRelease(manifest, {"tabular": path})
@@ -250,24 +260,35 @@ def install(
             )
         groups: dict[str, list[Recognised]] = {}
         windows: dict[str, tuple[str, dt.date, dt.date]] = {}
+        existing = {r.manifest.release_id: r for r in installed_releases()}
         for rec in found:
-            rid, start, end = release_id_for(rec.system, rec.version, [rec.path.name])
+            try:
+                rid, start, end = release_id_for(rec.system, rec.version, [rec.path.name])
+            except ValueError as exc:
+                raise ReleaseFileError(
+                    rec.path, f"{exc}; pass --release-id and --effective-from/--effective-to"
+                ) from None
             rid = release_id or rid
+            if rid in existing:  # adding files to a release keeps its effective window
+                start, end = existing[rid].manifest.effective_from, existing[rid].manifest.effective_to
             groups.setdefault(rid, []).append(rec)
             windows[rid] = (rec.system, effective_from or start, effective_to or end)
-        existing = {r.manifest.release_id: r for r in installed_releases()}
         for rid, recs in groups.items():
             kinds = [r.kind for r in recs]
             dupes = sorted({k for k in kinds if kinds.count(k) > 1})
             if dupes:
                 names = ", ".join(str(r.path.name) for r in recs if r.kind in dupes)
-                raise ReleaseInstallError(f"{source}: more than one {'/'.join(dupes)} file for {rid}: {names}")
+                raise ReleaseInstallError(
+                    f"{source}: more than one {'/'.join(dupes)} file for {rid}: {names}"
+                )
             have = set(kinds) | set(existing[rid].files if rid in existing else ())
             system = windows[rid][0]
             needed = "tabular" if system == ICD10CM else "tables"
             if needed not in have:
-                what = "ICD-10-CM tabular list (icd10cm-tabular-*.xml)" if system == ICD10CM else (
-                    "ICD-10-PCS tables (icd10pcs_tables_*.xml)"
+                what = (
+                    "ICD-10-CM tabular list (icd10cm-tabular-*.xml)"
+                    if system == ICD10CM
+                    else ("ICD-10-PCS tables (icd10pcs_tables_*.xml)")
                 )
                 raise MissingReleaseFilesError(
                     f"{source}: release {rid} lacks the {what}; found only "
@@ -278,8 +299,7 @@ def install(
             for rec in recs:
                 validate_file(rec.path, rec.system, rec.kind)
         return [
-            _commit(rid, recs, windows[rid], str(source.resolve()))
-            for rid, recs in sorted(groups.items())
+            _commit(rid, recs, windows[rid], str(source.resolve())) for rid, recs in sorted(groups.items())
         ]
 
 
@@ -304,7 +324,11 @@ def _commit(rid: str, recs: list[Recognised], window: tuple[str, dt.date, dt.dat
         for rec in recs:
             target = staging / rec.path.name
             shutil.copy2(rec.path, target)
-            files.append(ReleaseFile(kind=rec.kind, name=target.name, sha256=sha256_file(target), size=target.stat().st_size))  # type: ignore[arg-type]
+            files.append(
+                ReleaseFile(
+                    kind=rec.kind, name=target.name, sha256=sha256_file(target), size=target.stat().st_size
+                )
+            )  # type: ignore[arg-type]
         files.sort(key=lambda f: f.kind)
         manifest = Manifest(
             release_id=rid,

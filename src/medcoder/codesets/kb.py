@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from medcoder.codesets.icd10cm.tabular import seventh_character_form
 from medcoder.codesets.normalize import (
     ICD10CM,
     ICD10PCS,
@@ -26,8 +26,12 @@ from medcoder.codesets.normalize import (
     normalize_pcs,
 )
 from medcoder.codesets.release import Manifest, choose
-from medcoder.codesets.icd10cm.tabular import seventh_character_form
-from medcoder.errors import InvalidCodeFormatError, KnowledgeBaseError, UnknownCodeError, UnknownCodeSystemError
+from medcoder.errors import (
+    InvalidCodeFormatError,
+    KnowledgeBaseError,
+    UnknownCodeError,
+    UnknownCodeSystemError,
+)
 
 SYSTEM_ALIASES = {
     "cm": ICD10CM,
@@ -97,7 +101,9 @@ class CodeStatus:
         return asdict(self)
 
 
-_NODE_COLS = "code, description, kind, billable, release_id, parent, chapter, section, placeholder, seventh, seventh_from"
+_NODE_COLS = (
+    "code, description, kind, billable, release_id, parent, chapter, section, placeholder, seventh, seventh_from"
+)
 
 
 def _node(row: tuple) -> CmCode:
@@ -183,7 +189,9 @@ class KnowledgeBase:
 
     def cm_node_any(self, key: str, release_id: str) -> CmCode | None:
         """A node by its exact key: a code, a section id (``E08-E13``) or a chapter number."""
-        rows = self.query(f"SELECT {_NODE_COLS} FROM cm_nodes WHERE release_id = ? AND code = ?", (release_id, key))
+        rows = self.query(
+            f"SELECT {_NODE_COLS} FROM cm_nodes WHERE release_id = ? AND code = ?", (release_id, key)
+        )
         return _node(rows[0]) if rows else None
 
     def cm_require(self, code: str, day: dt.date | None = None) -> CmCode:
@@ -250,13 +258,17 @@ class KnowledgeBase:
         node = self.cm_require(code, day)
         if not node.seventh:
             raise UnknownCodeError(
-                f"{node.code} + {seventh}", ICD10CM, [node.code] if node.billable else [],
+                f"{node.code} + {seventh}",
+                ICD10CM,
+                [node.code] if node.billable else [],
                 release=node.release_id,
             )
         full = self.cm(seventh_character_form(node.code, seventh), release_id=node.release_id)
         if full is None or not full.billable:
             valid = [seventh_character_form(node.code, c) for c, _ in node.seventh]
-            raise UnknownCodeError(seventh_character_form(node.code, seventh), ICD10CM, valid, node.release_id)
+            raise UnknownCodeError(
+                seventh_character_form(node.code, seventh), ICD10CM, valid, node.release_id
+            )
         return full
 
     def cm_suggestions(self, code: str, day: dt.date | None = None, limit: int = 5) -> list[str]:
@@ -283,16 +295,19 @@ class KnowledgeBase:
             return [r[0] for r in rows]
         if not raw:
             return []
-        cats = [r[0] for r in self.query(
-            "SELECT code FROM cm_nodes WHERE release_id = ? AND kind = 'category' AND code LIKE ?",
-            (rid, raw[:1] + "%"),
-        )]
+        cats = [
+            r[0]
+            for r in self.query(
+                "SELECT code FROM cm_nodes WHERE release_id = ? AND kind = 'category' AND code LIKE ?",
+                (rid, raw[:1] + "%"),
+            )
+        ]
         cats.sort(key=lambda c: (Levenshtein.distance(c, raw[:3]), c))
         return cats[:limit]
 
     # -- ICD-10-PCS ------------------------------------------------------------------------
 
-    def pcs_table(self, prefix: str, day: dt.date | None = None, release_id: str | None = None):  # noqa: ANN201
+    def pcs_table(self, prefix: str, day: dt.date | None = None, release_id: str | None = None):
         from medcoder.codesets.icd10pcs.parse import PcsTable
 
         rid = release_id or self.release(ICD10PCS, day).release_id
@@ -305,13 +320,18 @@ class KnowledgeBase:
         if row:
             return CodeStatus(key, ICD10PCS, rid, True, True, row[0][0], "billable")
         if len(key) < 7 and self.query(
-            "SELECT 1 FROM pcs_codes WHERE release_id = ? AND code > ? AND code < ? LIMIT 1", (rid, key, key + "Z~")
+            "SELECT 1 FROM pcs_codes WHERE release_id = ? AND code > ? AND code < ? LIMIT 1",
+            (rid, key, key + "Z~"),
         ):
-            return CodeStatus(key, ICD10PCS, rid, True, False, None, f"partial code: {7 - len(key)} more characters needed")
+            return CodeStatus(
+                key, ICD10PCS, rid, True, False, None, f"partial code: {7 - len(key)} more characters needed"
+            )
         return CodeStatus(key, ICD10PCS, rid, False, False, None, f"not a valid code in {rid}")
 
     def pcs_description(self, code: str, release_id: str) -> str | None:
-        row = self.query("SELECT description FROM pcs_codes WHERE release_id = ? AND code = ?", (release_id, code))
+        row = self.query(
+            "SELECT description FROM pcs_codes WHERE release_id = ? AND code = ?", (release_id, code)
+        )
         return row[0][0] if row else None
 
     def pcs_definitions(self, release_id: str) -> dict[tuple[str, int, str], Any]:
@@ -340,7 +360,9 @@ class KnowledgeBase:
         rid = self.release(ICD10PCS, day).release_id
         key = normalize_pcs(prefix) if prefix.strip() else ""
         if len(key) >= 7:
-            raise InvalidCodeFormatError(prefix, ICD10PCS, "already complete: nothing comes after 7 characters")
+            raise InvalidCodeFormatError(
+                prefix, ICD10PCS, "already complete: nothing comes after 7 characters"
+            )
         if len(key) >= 3:
             table = self.pcs_table(key, release_id=rid)
             if table is None:

@@ -19,8 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medcoder.errors import NoReleaseError
 from medcoder.codesets.normalize import ICD10CM, ICD10PCS
+from medcoder.errors import NoReleaseError
 
 PARSER_VERSION = "1"
 

@@ -25,8 +25,36 @@ from medcoder.errors import EmptyQueryError
 _WORD = re.compile(r"[a-z0-9]+(?:[/&'-][a-z0-9]+)*")
 _SPLIT = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
-    "a an the of and or with in on at to for by from due is was were are be patient pt pts "
-    "has had have history hx".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "with",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "from",
+        "due",
+        "is",
+        "was",
+        "were",
+        "are",
+        "be",
+        "patient",
+        "pt",
+        "pts",
+        "has",
+        "had",
+        "have",
+        "history",
+        "hx",
+    ]
 )
 SOURCE_LABEL = {
     "description": "description",
@@ -39,9 +67,14 @@ SOURCE_LABEL = {
     "pcs-index": "PCS Index",
 }
 # Words that say which encounter (7th character) rather than which condition: OCG I.C.19.a.
-EPISODE_WORDS = {"initial": "initial", "subsequent": "subsequent", "sequela": "sequela", "sequelae": "sequela",
-                 "late": "sequela"}
-_NEUTRAL = frozenset("unspecified nos site not specified other elsewhere classified".split())
+EPISODE_WORDS = {
+    "initial": "initial",
+    "subsequent": "subsequent",
+    "sequela": "sequela",
+    "sequelae": "sequela",
+    "late": "sequela",
+}
+_NEUTRAL = frozenset(["unspecified", "nos", "site", "not", "specified", "other", "elsewhere", "classified"])
 SOURCE_BONUS = {"index": 1.5, "drug": 1.0, "neoplasm": 1.0, "eindex": 0.5, "pcs-index": 1.0}
 
 
@@ -98,7 +131,9 @@ class Searcher:
 
     def vocabulary(self, release_id: str) -> tuple[set[str], dict[str, list[str]]]:
         if release_id not in self._vocab:
-            words = [w for (w,) in self.kb.query("SELECT word FROM vocab WHERE release_id = ?", (release_id,))]
+            words = [
+                w for (w,) in self.kb.query("SELECT word FROM vocab WHERE release_id = ?", (release_id,))
+            ]
             by_letter: dict[str, list[str]] = {}
             for w in words:
                 if len(w) >= 3 and not w.isdigit():
@@ -106,7 +141,9 @@ class Searcher:
             self._vocab[release_id] = (set(words), by_letter)
         return self._vocab[release_id]
 
-    def interpret(self, query: str, release_id: str) -> tuple[list[str], dict[str, str], dict[str, str], list[str]]:
+    def interpret(
+        self, query: str, release_id: str
+    ) -> tuple[list[str], dict[str, str], dict[str, str], list[str]]:
         """Query words after abbreviation expansion, spelling correction and stop-word removal."""
         raw = [w for w in _WORD.findall(query.lower()) if w not in EPISODE_WORDS and w != "encounter"]
         if not raw:
@@ -191,7 +228,7 @@ class Searcher:
 
     def _match(self, fts: str, expression: str, k: int = 400) -> list[tuple]:
         return self.kb.query(
-            f"SELECT text, code, source, bm25({fts}) FROM {fts} WHERE {fts} MATCH ? ORDER BY rank LIMIT ?",  # noqa: S608
+            f"SELECT text, code, source, bm25({fts}) FROM {fts} WHERE {fts} MATCH ? ORDER BY rank LIMIT ?",
             (expression, k),
         )
 
@@ -200,7 +237,9 @@ class Searcher:
         for text, code, source, bm25 in rows:
             lowered = text.lower()
             words = set(_SPLIT.findall(lowered))
-            matched = [t for t in terms if t in words or any(w.startswith(t[:5]) for w in words if len(t) >= 5)]
+            matched = [
+                t for t in terms if t in words or any(w.startswith(t[:5]) for w in words if len(t) >= 5)
+            ]
             coverage = len(matched) / len(terms)
             closeness = fuzz.token_set_ratio(query.lower(), lowered) / 100.0
             # Fewer unrequested words first: a bare "pneumonia" wants the unspecified code.
@@ -225,7 +264,7 @@ class Searcher:
         if system == ICD10PCS:
             found = dict(
                 self.kb.query(
-                    f"SELECT code, description FROM pcs_codes WHERE release_id = ? AND code IN ({marks})",  # noqa: S608
+                    f"SELECT code, description FROM pcs_codes WHERE release_id = ? AND code IN ({marks})",
                     (rid, *codes),
                 )
             )
@@ -238,7 +277,7 @@ class Searcher:
                     hit.description = f"partial code: {op}".strip() if op else "partial code"
             return
         rows = self.kb.query(
-            f"SELECT code, description, billable, seventh, kind FROM cm_nodes "  # noqa: S608
+            f"SELECT code, description, billable, seventh, kind FROM cm_nodes "
             f"WHERE release_id = ? AND code IN ({marks})",
             (rid, *codes),
         )
@@ -277,7 +316,11 @@ def searcher(kb: KnowledgeBase) -> Searcher:
 
 
 def lookup(
-    query: str, system: str = ICD10CM, day: dt.date | None = None, limit: int = 20, kb: KnowledgeBase | None = None
+    query: str,
+    system: str = ICD10CM,
+    day: dt.date | None = None,
+    limit: int = 20,
+    kb: KnowledgeBase | None = None,
 ) -> LookupResult:
     """Ranked codes for free text (see module docstring)."""
     from medcoder.codesets.kb import default_kb

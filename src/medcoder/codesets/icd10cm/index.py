@@ -20,7 +20,7 @@ given by ``<indexHeading><head col="N">``; one entry is emitted per cell holding
 "Acetaminophen, adverse effect" is a plain filter on ``path`` and ``column``.
 
 Codes are kept exactly as printed: a trailing ``-`` ("C79.8-", "D05.-") tells the coder that more
-characters are required from the tabular list (OCG I.A.4), and dropping it would turn an
+characters are required from the tabular list (OCG I.B.1), and dropping it would turn an
 incomplete code into one that looks complete.
 
 Addenda files mark changes with ``<diff>`` (Alphabetic Index schema: ``unc``/``old``/``new``) or with
@@ -101,9 +101,9 @@ class IndexEntry:
     seecat: str | None
     """A category to see in the tabular list."""
     see: str | None
-    """"see": the term to look up instead (OCG I.A.12.a); the coder must follow it."""
+    """The "see" reference: the term to look up instead (OCG I.A.16); the coder must follow it."""
     see_also: str | None
-    """"see also": another main term that may hold more entries (OCG I.A.12.b)."""
+    """The "see also" reference: another main term that may hold more entries (OCG I.A.16)."""
     level: int
     """0 for a main term, N for ``<term level="N">``."""
     warning: str | None = None
@@ -390,7 +390,8 @@ def _walk(
     for col, value in cells:
         column = heads.get(col)
         if column is None:
-            raise ReleaseFileError(file, f"a cell under {' > '.join(path)!r} is in column {col}, which has no heading")
+            where = " > ".join(path)
+            raise ReleaseFileError(file, f"a cell under {where!r} is in column {col}, which has no heading")
         yield IndexEntry(path, nemod, value, column, manif, subcat, seecat, see, see_also, level, warning)
     for child in children:
         yield from _walk(child, path, nemod, depth + 1, heads, file)

@@ -133,10 +133,29 @@ def parse_tabular(path: Path) -> TabularFile:
                 sec_id = f"{sec_id}-{sec_id}"
             sec_notes, sec_seventh = _notes_of(section)
             nodes.append(
-                CmNode(sec_id, "section", _text(section.find("desc")), ch_name, ch_name, sec_id, 1, notes=sec_notes)
+                CmNode(
+                    sec_id,
+                    "section",
+                    _text(section.find("desc")),
+                    ch_name,
+                    ch_name,
+                    sec_id,
+                    1,
+                    notes=sec_notes,
+                )
             )
             for diag in section.findall("diag"):
-                _walk(diag, path, sec_id, ch_name, sec_id, 2, sec_seventh, sec_id if sec_seventh else None, nodes)
+                _walk(
+                    diag,
+                    path,
+                    sec_id,
+                    ch_name,
+                    sec_id,
+                    2,
+                    sec_seventh,
+                    sec_id if sec_seventh else None,
+                    nodes,
+                )
     if not nodes:
         raise ReleaseFileError(path, "no chapters found: not an ICD-10-CM tabular file")
     return TabularFile(version=version, nodes=nodes)
