@@ -84,3 +84,12 @@ def test_search_pcs(full_kb):
     searcher = Searcher(full_kb)
     result = searcher.lookup("resection appendix percutaneous endoscopic", system="ICD-10-PCS")
     assert result.hits[0].code == "0DTJ4ZZ"
+
+
+@pytest.mark.conformance
+def test_search_alphabetic_index_entries_rank_first(full_kb):
+    # With the Alphabetic Index installed, a bare main term goes where the Index sends it.
+    result = Searcher(full_kb).lookup("pneumonia")
+    assert result.hits[0].code == "J18.9"
+    assert result.hits[0].matches[0].source == "index"
+    assert "Alphabetic Index" in result.hits[0].why
