@@ -39,27 +39,25 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed, proc.stdout
 
 
-def make_queries(kb, n: int, seed: int = 20261122) -> list[tuple[str, str]]:
-    """(kind, query) pairs: short terms, long phrases, abbreviations, misspellings."""
+def make_queries(kb, n: int, seed: int = 20261122) -> list[tuple[str, str, str]]:
+    """(kind, query, source code) triples: short terms, long phrases, abbreviations, misspellings."""
     from medcoder.codesets.lexicon import abbreviations
 
     rng = random.Random(seed)
     rid = kb.release("ICD-10-CM").release_id
-    descriptions = [
-        r[0]
-        for r in kb.query(
-            "SELECT description FROM cm_nodes WHERE release_id = ? AND kind != 'chapter' "
-            "AND kind != 'section' ORDER BY ord",
-            (rid,),
-        )
-    ]
+    # Codes as a coder would look them up: not the 7th-character expansions (reached via their base).
+    descriptions = kb.query(
+        "SELECT description, code FROM cm_nodes WHERE release_id = ? AND kind != 'chapter' "
+        "AND kind != 'section' AND (seventh IS NOT NULL OR seventh_from IS NULL) ORDER BY ord",
+        (rid,),
+    )
     words = re.compile(r"[A-Za-z]{4,}")
     abbr = sorted(abbreviations().items())
-    queries: list[tuple[str, str]] = []
+    queries: list[tuple[str, str, str]] = []
     kinds = ["short", "long", "abbreviation", "misspelling"]
     while len(queries) < n:
         kind = kinds[len(queries) % 4]
-        desc = rng.choice(descriptions)
+        desc, code = rng.choice(descriptions)
         tokens = words.findall(desc)
         if not tokens:
             continue
@@ -75,7 +73,7 @@ def make_queries(kb, n: int, seed: int = 20261122) -> list[tuple[str, str]]:
         else:
             picked = [t.lower() for t in rng.sample(tokens, min(len(tokens), rng.choice([1, 2, 3])))]
             q = " ".join(_misspell(t, rng) for t in picked)
-        queries.append((kind, q))
+        queries.append((kind, q, code))
     return queries
 
 
@@ -100,9 +98,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=os.environ.get("MEDCODER_SHARED", str(REPO.parent / "shared")))
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--out", default=str(REPO / "bench" / "out" / "codesets.json"))
@@ -144,15 +140,18 @@ def main() -> None:
         kb = KnowledgeBase.open()
         searcher = Searcher(kb)
         queries = make_queries(kb, args.queries)
-        for _, q in queries[:50]:  # warm-up: vocabulary load, SQLite page cache
+        for _, q, _ in queries[:50]:  # warm-up: vocabulary load, SQLite page cache
             searcher.lookup(q)
         latencies: dict[str, list[float]] = {}
         empty = 0
-        for kind, q in queries:
+        found: dict[str, list[int]] = {}  # rank of the source code among the hits (0 = absent)
+        for kind, q, code in queries:
             t = time.perf_counter()
-            result = searcher.lookup(q)
+            result = searcher.lookup(q, limit=10)
             latencies.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
             empty += not result.hits
+            ranks = [i + 1 for i, h in enumerate(result.hits) if h.code == code]
+            found.setdefault(kind, []).append(ranks[0] if ranks else 0)
         every = [x for xs in latencies.values() for x in xs]
         lookup_stats = {
             "queries": len(every),
@@ -162,7 +161,14 @@ def main() -> None:
             "max_ms": max(every),
             "no_result": empty,
             "by_kind": {
-                k: {"n": len(v), "p50_ms": percentile(v, 50), "p99_ms": percentile(v, 99)}
+                k: {
+                    "n": len(v),
+                    "p50_ms": percentile(v, 50),
+                    "p99_ms": percentile(v, 99),
+                    # how often the code the query was made from is the first hit / in the top 10
+                    "source_at_1": sum(r == 1 for r in found[k]) / len(found[k]),
+                    "source_in_10": sum(r > 0 for r in found[k]) / len(found[k]),
+                }
                 for k, v in latencies.items()
             },
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

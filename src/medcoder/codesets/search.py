@@ -145,9 +145,12 @@ class Searcher:
         self, query: str, release_id: str
     ) -> tuple[list[str], dict[str, str], dict[str, str], list[str]]:
         """Query words after abbreviation expansion, spelling correction and stop-word removal."""
-        raw = [w for w in _WORD.findall(query.lower()) if w not in EPISODE_WORDS and w != "encounter"]
-        if not raw:
+        every = _WORD.findall(query.lower())
+        if not every:
             raise EmptyQueryError()
+        # Episode-of-care words choose the 7th character, not the condition; keep them only when
+        # they are all there is ("initial encounter").
+        raw = [w for w in every if w not in EPISODE_WORDS and w != "encounter"] or every
         lex = abbreviations()
         known, by_letter = self.vocabulary(release_id)
         expanded: dict[str, str] = {}
