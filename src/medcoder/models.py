@@ -80,9 +80,7 @@ class Encounter(_Model):
     admit_date: dt.date | None = None
     discharge_date: dt.date | None = None
     service_date: dt.date | None = None
-    discharge_status: str | None = Field(
-        default=None, description="UB-04 patient discharge status, e.g. '01'"
-    )
+    discharge_status: str | None = Field(default=None, description="UB-04 patient discharge status, e.g. '01'")
     payer: str | None = None
     documents: list[Document] = Field(default_factory=list)
 
@@ -105,9 +103,7 @@ class Evidence(_Model):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
-    supports: str | None = Field(
-        default=None, description="what the span supports: the condition, a laterality, ..."
-    )
+    supports: str | None = Field(default=None, description="what the span supports: the condition, a laterality, ...")
 
     @model_validator(mode="after")
     def _ordered(self) -> Evidence:
@@ -123,25 +119,17 @@ class CodeAssignment(_Model):
     system: CodeSystem
     code: str
     description: str
-    confidence: float = Field(
-        ge=0.0, le=1.0, description="calibrated probability that a coder would report it"
-    )
+    confidence: float = Field(ge=0.0, le=1.0, description="calibrated probability that a coder would report it")
     evidence: list[Evidence] = Field(default_factory=list)
-    rationale: str = Field(
-        default="", description="index path, rule ids and guideline sections that led here"
-    )
-    rules: list[str] = Field(
-        default_factory=list, description="ids of the rules applied, e.g. 'ocg.I.B.5.v1'"
-    )
+    rationale: str = Field(default="", description="index path, rule ids and guideline sections that led here")
+    rules: list[str] = Field(default_factory=list, description="ids of the rules applied, e.g. 'ocg.I.B.5.v1'")
     sequence: int | None = Field(default=None, ge=1)
     poa: Literal["Y", "N", "U", "W", "1"] | None = None
     status: AssignmentStatus = AssignmentStatus.suggested
 
 
 class Edit(_Model):
-    rule_id: str = Field(
-        pattern=r"^[a-z0-9_.-]+\.v[0-9]+$", description="versioned id, e.g. 'mce.sex-conflict.v1'"
-    )
+    rule_id: str = Field(pattern=r"^[a-z0-9_.-]+\.v[0-9]+$", description="versioned id, e.g. 'mce.sex-conflict.v1'")
     severity: Severity
     message: str
     codes: list[str] = Field(default_factory=list)
@@ -193,13 +181,9 @@ def json_schema(name: str | None = None) -> dict[str, Any]:
     from medcoder.errors import MedcoderError
 
     if name is not None:
-        model = CORE_MODELS.get(name) or next(
-            (m for k, m in CORE_MODELS.items() if k.lower() == name.lower()), None
-        )
+        model = CORE_MODELS.get(name) or next((m for k, m in CORE_MODELS.items() if k.lower() == name.lower()), None)
         if model is None:
             raise MedcoderError(f"unknown model {name!r}; known: {', '.join(CORE_MODELS)}")
         return model.model_json_schema()
-    _, schema = models_json_schema(
-        [(m, "validation") for m in CORE_MODELS.values()], title="medcoder core models"
-    )
+    _, schema = models_json_schema([(m, "validation") for m in CORE_MODELS.values()], title="medcoder core models")
     return schema

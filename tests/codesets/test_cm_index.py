@@ -559,10 +559,7 @@ def test_detect_index_kind_alphabetic_index_by_title(sample_path: Path, tmp_path
     ],
 )
 def test_detect_index_kind_falls_back_to_file_name(tmp_path: Path, name: str, kind: str) -> None:
-    body = (
-        "<ICD10CM.index><letter><title>A</title><mainTerm><title>x</title></mainTerm></letter>"
-        "</ICD10CM.index>"
-    )
+    body = "<ICD10CM.index><letter><title>A</title><mainTerm><title>x</title></mainTerm></letter></ICD10CM.index>"
     assert detect_index_kind(_write(tmp_path, name, body)) == kind
 
 
@@ -614,9 +611,7 @@ def test_parse_index_file_truncated_real_file(cm2026: Path, tmp_path: Path) -> N
 
 
 def test_parse_index_file_rejects_other_root(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path, "icd10cm-index-2026.xml", "<ICD10CM.tabular><version>2026</version></ICD10CM.tabular>"
-    )
+    path = _write(tmp_path, "icd10cm-index-2026.xml", "<ICD10CM.tabular><version>2026</version></ICD10CM.tabular>")
     with pytest.raises(ReleaseFileError, match=r"root element is <ICD10CM\.tabular>") as info:
         parse_index_file(path)
     assert info.value.path == str(path)

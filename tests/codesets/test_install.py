@@ -53,9 +53,7 @@ def test_install_tabular_release_side_by_side(home, tmp_path):
     assert manifest.release_id == "icd10cm-2027"
     assert (manifest.effective_from, manifest.effective_to) == (dt.date(2026, 10, 1), dt.date(2027, 9, 30))
     [entry] = manifest.files
-    assert entry.kind == "tabular" and entry.sha256 == sha256_file(
-        home / "releases/icd10cm-2027" / entry.name
-    )
+    assert entry.kind == "tabular" and entry.sha256 == sha256_file(home / "releases/icd10cm-2027" / entry.name)
     on_disk = json.loads((home / "releases/icd10cm-2027/manifest.json").read_text())
     assert on_disk["parser_version"] and on_disk["files"][0]["sha256"] == entry.sha256
 

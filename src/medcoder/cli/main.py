@@ -165,16 +165,12 @@ def pcs(prefix: str, day: dt.datetime | None, fmt: str) -> None:
                 "prefix": key,
                 "position": position,
                 "axis": title,
-                "options": [
-                    {"char": c, "label": label, "codes": n, "next": key + c} for c, label, n in options
-                ],
+                "options": [{"char": c, "label": label, "codes": n, "next": key + c} for c, label, n in options],
             }
         )
         return
     click.echo(f"ICD-10-PCS {rid} · {key or '(start)'} · position {position}: {title}")
-    click.echo(
-        table(("char", "meaning", "valid codes", "next"), [(c, label, n, key + c) for c, label, n in options])
-    )
+    click.echo(table(("char", "meaning", "valid codes", "next"), [(c, label, n, key + c) for c, label, n in options]))
 
 
 def _pcs_axis_title(kb: Any, key: str, rid: str) -> str:
@@ -366,16 +362,12 @@ def codesets_verify(fmt: str) -> None:
     if not report["ok"]:
         from medcoder.errors import VerifyError
 
-        raise VerifyError(
-            "verification failed: " + "; ".join(c["what"] for c in report["checks"] if not c["ok"])
-        )
+        raise VerifyError("verification failed: " + "; ".join(c["what"] for c in report["checks"] if not c["ok"]))
 
 
 @codesets.command("download")
 @click.argument("year", type=int)
-@click.option(
-    "--system", "systems", multiple=True, default=("cm", "pcs"), show_default=True, help="cm and/or pcs."
-)
+@click.option("--system", "systems", multiple=True, default=("cm", "pcs"), show_default=True, help="cm and/or pcs.")
 @click.option("--url", "urls", multiple=True, help="Download from this URL instead (repeatable).")
 def codesets_download(year: int, systems: tuple[str, ...], urls: tuple[str, ...]) -> None:
     """Download the official CDC/CMS release files for fiscal YEAR and install them (needs internet).

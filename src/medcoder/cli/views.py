@@ -41,23 +41,17 @@ def cm_view(kb: KnowledgeBase, code: str, day: dt.date | None) -> dict[str, Any]
         "kind": node.kind,
         "billable": node.billable,
         "status": status.reason,
-        "hierarchy": [
-            {"code": a.code, "kind": a.kind, "description": a.description} for a in reversed(ancestors)
-        ],
+        "hierarchy": [{"code": a.code, "kind": a.kind, "description": a.description} for a in reversed(ancestors)],
         "notes": [
             {"type": n.type, "text": n.text, "refs": n.refs, "from": n.source, "from_kind": n.source_kind}
             for n in notes
         ],
-        "seventh_characters": [
-            {"char": c, "meaning": m, "code": _full(node.code, c)} for c, m in node.seventh
-        ]
+        "seventh_characters": [{"char": c, "meaning": m, "code": _full(node.code, c)} for c, m in node.seventh]
         if node.needs_seventh
         else [],
         "seventh_from": node.seventh_from,
         "excludes1": excludes1,
-        "children": [
-            {"code": c.code, "description": c.description, "billable": c.billable} for c in children
-        ],
+        "children": [{"code": c.code, "description": c.description, "billable": c.billable} for c in children],
     }
 
 

@@ -137,9 +137,7 @@ def content_hash(con: sqlite3.Connection) -> str:
     """sha256 over every row of every table (ordered), ``meta.content_hash`` itself excluded."""
     digest = hashlib.sha256()
     names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    virtual = {
-        r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")
-    }
+    virtual = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")}
     # FTS5 shadow tables (<name>_data, _idx ...) hold derived bytes; hash the virtual table's rows.
     tables = [n for n in names if not any(n.startswith(v + "_") for v in virtual)]
     for table in tables:
@@ -182,13 +180,9 @@ def _load_release(con: sqlite3.Connection, release: InstalledRelease) -> None:
         _load_cm(con, release, search_rows)
     else:
         _load_pcs(con, release, search_rows)
-    con.executemany(
-        f"INSERT INTO {fts} (text, code, source, detail, billable) VALUES (?, ?, ?, ?, ?)", search_rows
-    )
+    con.executemany(f"INSERT INTO {fts} (text, code, source, detail, billable) VALUES (?, ?, ?, ?, ?)", search_rows)
     df = _vocab(row[0] for row in search_rows)
-    con.executemany(
-        "INSERT INTO vocab VALUES (?, ?, ?)", ((m.release_id, w, n) for w, n in sorted(df.items()))
-    )
+    con.executemany("INSERT INTO vocab VALUES (?, ?, ?)", ((m.release_id, w, n) for w, n in sorted(df.items())))
 
 
 def _load_cm(con: sqlite3.Connection, release: InstalledRelease, search_rows: list) -> None:

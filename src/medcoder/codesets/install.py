@@ -127,9 +127,7 @@ def _safe_extract(archive: Path, dest: Path) -> None:
                 name = info.filename
                 target = (dest / name).resolve()
                 if not str(target).startswith(str(dest.resolve())):
-                    raise ReleaseInstallError(
-                        f"{archive}: refusing entry {name!r} that points outside the archive"
-                    )
+                    raise ReleaseInstallError(f"{archive}: refusing entry {name!r} that points outside the archive")
                 if info.is_dir():
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -156,9 +154,7 @@ def bundled_tabular_path() -> Path:
     whole code set, which would cost every command a second)."""
     spec = importlib.util.find_spec("simple_icd_10_cm")
     if spec is None or spec.origin is None:
-        raise ReleaseInstallError(
-            "the bundled ICD-10-CM code set (package simple-icd-10-cm) is not installed"
-        )
+        raise ReleaseInstallError("the bundled ICD-10-CM code set (package simple-icd-10-cm) is not installed")
     return Path(spec.origin).parent / "data" / BUNDLED_TABULAR
 
 
@@ -174,9 +170,7 @@ def bundled_release() -> InstalledRelease:
         version=version,
         effective_from=start,
         effective_to=end,
-        files=(
-            ReleaseFile(kind="tabular", name=path.name, sha256=_bundled_sha(path), size=path.stat().st_size),
-        ),
+        files=(ReleaseFile(kind="tabular", name=path.name, sha256=_bundled_sha(path), size=path.stat().st_size),),
         source=f"bundled: simple-icd-10-cm {pkg}",
     )
     return InstalledRelease(manifest, {"tabular": path})
@@ -278,9 +272,7 @@ def install(
             dupes = sorted({k for k in kinds if kinds.count(k) > 1})
             if dupes:
                 names = ", ".join(str(r.path.name) for r in recs if r.kind in dupes)
-                raise ReleaseInstallError(
-                    f"{source}: more than one {'/'.join(dupes)} file for {rid}: {names}"
-                )
+                raise ReleaseInstallError(f"{source}: more than one {'/'.join(dupes)} file for {rid}: {names}")
             have = set(kinds) | set(existing[rid].files if rid in existing else ())
             system = windows[rid][0]
             needed = "tabular" if system == ICD10CM else "tables"
@@ -298,9 +290,7 @@ def install(
         for recs in groups.values():
             for rec in recs:
                 validate_file(rec.path, rec.system, rec.kind)
-        return [
-            _commit(rid, recs, windows[rid], str(source.resolve())) for rid, recs in sorted(groups.items())
-        ]
+        return [_commit(rid, recs, windows[rid], str(source.resolve())) for rid, recs in sorted(groups.items())]
 
 
 def _commit(rid: str, recs: list[Recognised], window: tuple[str, dt.date, dt.date], source: str) -> Manifest:
@@ -325,9 +315,7 @@ def _commit(rid: str, recs: list[Recognised], window: tuple[str, dt.date, dt.dat
             target = staging / rec.path.name
             shutil.copy2(rec.path, target)
             files.append(
-                ReleaseFile(
-                    kind=rec.kind, name=target.name, sha256=sha256_file(target), size=target.stat().st_size
-                )
+                ReleaseFile(kind=rec.kind, name=target.name, sha256=sha256_file(target), size=target.stat().st_size)
             )  # type: ignore[arg-type]
         files.sort(key=lambda f: f.kind)
         manifest = Manifest(

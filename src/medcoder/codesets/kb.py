@@ -189,9 +189,7 @@ class KnowledgeBase:
 
     def cm_node_any(self, key: str, release_id: str) -> CmCode | None:
         """A node by its exact key: a code, a section id (``E08-E13``) or a chapter number."""
-        rows = self.query(
-            f"SELECT {_NODE_COLS} FROM cm_nodes WHERE release_id = ? AND code = ?", (release_id, key)
-        )
+        rows = self.query(f"SELECT {_NODE_COLS} FROM cm_nodes WHERE release_id = ? AND code = ?", (release_id, key))
         return _node(rows[0]) if rows else None
 
     def cm_require(self, code: str, day: dt.date | None = None) -> CmCode:
@@ -266,9 +264,7 @@ class KnowledgeBase:
         full = self.cm(seventh_character_form(node.code, seventh), release_id=node.release_id)
         if full is None or not full.billable:
             valid = [seventh_character_form(node.code, c) for c, _ in node.seventh]
-            raise UnknownCodeError(
-                seventh_character_form(node.code, seventh), ICD10CM, valid, node.release_id
-            )
+            raise UnknownCodeError(seventh_character_form(node.code, seventh), ICD10CM, valid, node.release_id)
         return full
 
     def cm_suggestions(self, code: str, day: dt.date | None = None, limit: int = 5) -> list[str]:
@@ -329,9 +325,7 @@ class KnowledgeBase:
         return CodeStatus(key, ICD10PCS, rid, False, False, None, f"not a valid code in {rid}")
 
     def pcs_description(self, code: str, release_id: str) -> str | None:
-        row = self.query(
-            "SELECT description FROM pcs_codes WHERE release_id = ? AND code = ?", (release_id, code)
-        )
+        row = self.query("SELECT description FROM pcs_codes WHERE release_id = ? AND code = ?", (release_id, code))
         return row[0][0] if row else None
 
     def pcs_definitions(self, release_id: str) -> dict[tuple[str, int, str], Any]:
@@ -360,9 +354,7 @@ class KnowledgeBase:
         rid = self.release(ICD10PCS, day).release_id
         key = normalize_pcs(prefix) if prefix.strip() else ""
         if len(key) >= 7:
-            raise InvalidCodeFormatError(
-                prefix, ICD10PCS, "already complete: nothing comes after 7 characters"
-            )
+            raise InvalidCodeFormatError(prefix, ICD10PCS, "already complete: nothing comes after 7 characters")
         if len(key) >= 3:
             table = self.pcs_table(key, release_id=rid)
             if table is None:

@@ -83,8 +83,6 @@ def guess_systems(code: str) -> list[str]:
         return [ICD10PCS] if _PCS_CHARS.match(raw) else []
     if _CM.match(raw):
         systems.append(ICD10CM)
-    if (len(raw) == 7 and _PCS_CHARS.match(raw)) or (
-        len(raw) < 7 and _PCS_CHARS.match(raw) and not _CM.match(raw)
-    ):
+    if (len(raw) == 7 and _PCS_CHARS.match(raw)) or (len(raw) < 7 and _PCS_CHARS.match(raw) and not _CM.match(raw)):
         systems.append(ICD10PCS)
     return systems

@@ -131,9 +131,7 @@ class Searcher:
 
     def vocabulary(self, release_id: str) -> tuple[set[str], dict[str, list[str]]]:
         if release_id not in self._vocab:
-            words = [
-                w for (w,) in self.kb.query("SELECT word FROM vocab WHERE release_id = ?", (release_id,))
-            ]
+            words = [w for (w,) in self.kb.query("SELECT word FROM vocab WHERE release_id = ?", (release_id,))]
             by_letter: dict[str, list[str]] = {}
             for w in words:
                 if len(w) >= 3 and not w.isdigit():
@@ -141,9 +139,7 @@ class Searcher:
             self._vocab[release_id] = (set(words), by_letter)
         return self._vocab[release_id]
 
-    def interpret(
-        self, query: str, release_id: str
-    ) -> tuple[list[str], dict[str, str], dict[str, str], list[str]]:
+    def interpret(self, query: str, release_id: str) -> tuple[list[str], dict[str, str], dict[str, str], list[str]]:
         """Query words after abbreviation expansion, spelling correction and stop-word removal."""
         every = _WORD.findall(query.lower())
         if not every:
@@ -190,9 +186,7 @@ class Searcher:
         terms = [t for t in terms if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
         return terms, expanded, corrected, ignored
 
-    def lookup(
-        self, query: str, system: str = ICD10CM, day: dt.date | None = None, limit: int = 20
-    ) -> LookupResult:
+    def lookup(self, query: str, system: str = ICD10CM, day: dt.date | None = None, limit: int = 20) -> LookupResult:
         if not query or not query.strip():
             raise EmptyQueryError()
         release = self.kb.release(system, day)
@@ -240,9 +234,7 @@ class Searcher:
         for text, code, source, bm25 in rows:
             lowered = text.lower()
             words = set(_SPLIT.findall(lowered))
-            matched = [
-                t for t in terms if t in words or any(w.startswith(t[:5]) for w in words if len(t) >= 5)
-            ]
+            matched = [t for t in terms if t in words or any(w.startswith(t[:5]) for w in words if len(t) >= 5)]
             coverage = len(matched) / len(terms)
             closeness = fuzz.token_set_ratio(query.lower(), lowered) / 100.0
             # Fewer unrequested words first: a bare "pneumonia" wants the unspecified code.

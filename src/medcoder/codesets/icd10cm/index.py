@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from medcoder.codesets.xmlutil import load_xml
 from medcoder.errors import ReleaseFileError
 
 IndexKind = Literal["index", "eindex", "drug", "neoplasm"]
@@ -296,15 +297,7 @@ def parse_index_file(path: Path, kind: IndexKind | None = None) -> IndexFile:
     entry but still appear in the paths of the terms below them.
     """
     path = Path(path)
-    try:
-        tree = ET.parse(path)
-    except ET.ParseError as exc:
-        raise ReleaseFileError(path, f"malformed XML: {exc.msg}", line=exc.position[0]) from None
-    except OSError as exc:
-        raise ReleaseFileError(path, f"cannot read: {exc.strerror}") from None
-    root = tree.getroot()
-    if root.tag != ROOT_TAG:
-        raise ReleaseFileError(path, f"root element is <{root.tag}>, expected <{ROOT_TAG}>")
+    root = load_xml(path, ROOT_TAG)
 
     version_elem = root.find("version")
     version = _plain_text(version_elem) if version_elem is not None else ""

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medcoder.codesets.xmlutil import load_xml
 from medcoder.errors import ReleaseFileError
 
 # Note types kept from the XML, in the order the tabular list prints them.
@@ -108,24 +109,14 @@ def _notes_of(elem: ET.Element) -> tuple[dict[str, list[str]], tuple[tuple[str, 
 
 def parse_tabular(path: Path) -> TabularFile:
     """Parse a tabular XML file; raise :class:`ReleaseFileError` naming the file and line."""
-    try:
-        tree = ET.parse(path)
-    except ET.ParseError as exc:
-        raise ReleaseFileError(path, f"malformed XML: {exc.msg}", line=exc.position[0]) from None
-    except OSError as exc:
-        raise ReleaseFileError(path, f"cannot read: {exc.strerror}") from None
-    root = tree.getroot()
-    if root.tag != "ICD10CM.tabular":
-        raise ReleaseFileError(path, f"root element is <{root.tag}>, expected <ICD10CM.tabular>")
+    root = load_xml(path, "ICD10CM.tabular")
     version = _text(root.find("version"))
     nodes: list[CmNode] = []
 
     for chapter in root.findall("chapter"):
         ch_name = _text(chapter.find("name"))
         ch_notes, _ = _notes_of(chapter)
-        nodes.append(
-            CmNode(ch_name, "chapter", _text(chapter.find("desc")), None, ch_name, None, 0, notes=ch_notes)
-        )
+        nodes.append(CmNode(ch_name, "chapter", _text(chapter.find("desc")), None, ch_name, None, 0, notes=ch_notes))
         for section in chapter.findall("section"):
             sec_id = section.get("id") or ""
             if "-" not in sec_id:

@@ -266,6 +266,27 @@ def _header(elem: ET.Element, header: dict[str, str]) -> None:
         header[elem.tag] = _text(elem)
 
 
+def _children(path: Path, root_tag: str, what: str, header: dict[str, str]) -> Iterator[ET.Element]:
+    """Yield each complete direct child of the root (``<version>``/``<title>`` go to ``header``),
+    then free it: memory stays flat however large the file."""
+    root: ET.Element | None = None
+    depth = 0
+    for event, elem in _iterparse(path, root_tag, what):
+        if event == "start":
+            depth += 1
+            if root is None:
+                root = elem
+            continue
+        depth -= 1
+        if depth == 1:  # a direct child of the root is complete
+            if elem.tag in ("version", "title"):
+                _header(elem, header)
+            else:
+                yield elem
+            assert root is not None
+            root.remove(elem)
+
+
 # --- tables -------------------------------------------------------------------------------------
 
 
@@ -324,22 +345,9 @@ def parse_tables(path: Path) -> PcsTablesFile:
     path = Path(path)
     header: dict[str, str] = {}
     tables: list[PcsTable] = []
-    root: ET.Element | None = None
-    depth = 0
-    for event, elem in _iterparse(path, TABLES_ROOT, "tables"):
-        if event == "start":
-            depth += 1
-            if root is None:
-                root = elem
-            continue
-        depth -= 1
-        if depth == 1:  # a direct child of the root is complete
-            if elem.tag == "pcsTable":
-                tables.append(_parse_table(path, elem, len(tables) + 1))
-            else:
-                _header(elem, header)
-            assert root is not None
-            root.remove(elem)  # free the subtree: the dataclasses hold all we need
+    for elem in _children(path, TABLES_ROOT, "tables", header):
+        if elem.tag == "pcsTable":
+            tables.append(_parse_table(path, elem, len(tables) + 1))
     return PcsTablesFile(version=header.get("version", ""), title=header.get("title", ""), tables=tuple(tables))
 
 
@@ -377,23 +385,10 @@ def parse_index(path: Path) -> PcsIndexFile:
     path = Path(path)
     header: dict[str, str] = {}
     entries: list[PcsIndexEntry] = []
-    root: ET.Element | None = None
-    depth = 0
-    for event, elem in _iterparse(path, INDEX_ROOT, "index"):
-        if event == "start":
-            depth += 1
-            if root is None:
-                root = elem
-            continue
-        depth -= 1
-        if depth == 1:
-            if elem.tag == "letter":
-                for main in elem.findall("mainTerm"):
-                    _index_entries(main, (), entries)
-            else:
-                _header(elem, header)
-            assert root is not None
-            root.remove(elem)
+    for elem in _children(path, INDEX_ROOT, "index", header):
+        if elem.tag == "letter":
+            for main in elem.findall("mainTerm"):
+                _index_entries(main, (), entries)
     return PcsIndexFile(version=header.get("version", ""), title=header.get("title", ""), entries=tuple(entries))
 
 
@@ -439,22 +434,9 @@ def parse_definitions(path: Path) -> PcsDefinitionsFile:
     path = Path(path)
     header: dict[str, str] = {}
     definitions: list[PcsDefinition] = []
-    root: ET.Element | None = None
-    depth = 0
-    for event, elem in _iterparse(path, DEFINITIONS_ROOT, "definitions"):
-        if event == "start":
-            depth += 1
-            if root is None:
-                root = elem
-            continue
-        depth -= 1
-        if depth == 1:
-            if elem.tag == "section":
-                _parse_section(path, elem, definitions)
-            else:
-                _header(elem, header)
-            assert root is not None
-            root.remove(elem)
+    for elem in _children(path, DEFINITIONS_ROOT, "definitions", header):
+        if elem.tag == "section":
+            _parse_section(path, elem, definitions)
     return PcsDefinitionsFile(
         version=header.get("version", ""), title=header.get("title", ""), definitions=tuple(definitions)
     )
