@@ -138,6 +138,28 @@ class InputFileError(MedcoderError):
         self.reason = reason
 
 
+class ReadError(MedcoderError):
+    """A document or encounter that cannot be read (malformed FHIR, bad encoding, too large ...).
+
+    Readers yield it in place of the encounter so the rest of a batch is still coded.
+    """
+
+    code = "E151"
+
+    def __init__(self, source: str | Path, reason: str, line: int | None = None) -> None:
+        loc = f"{source}" + (f", line {line}" if line is not None else "")
+        super().__init__(f"{loc}: {reason}")
+        self.source = str(source)
+        self.line = line
+        self.reason = reason
+
+
+class ModelError(MedcoderError):
+    """A site model that cannot be trained or loaded."""
+
+    code = "E160"
+
+
 ALL_ERRORS: tuple[type[MedcoderError], ...] = (
     MedcoderError,
     UnknownCodeSystemError,
@@ -153,4 +175,6 @@ ALL_ERRORS: tuple[type[MedcoderError], ...] = (
     VerifyError,
     DownloadError,
     InputFileError,
+    ReadError,
+    ModelError,
 )

@@ -73,6 +73,16 @@ class Document(_Model):
     sections: list[Section] = Field(default_factory=list)
 
 
+class ExistingCode(_Model):
+    """A code already on the record (e.g. a FHIR Condition or Procedure coding): context, not output."""
+
+    system: str = Field(description="ICD-10-CM, ICD-10-PCS, CPT, HCPCS, SNOMED CT, or the source URI")
+    code: str
+    display: str | None = None
+    source: str | None = Field(default=None, description="where it came from, e.g. 'Condition/123'")
+    status: str | None = Field(default=None, description="clinical / verification status when given")
+
+
 class Encounter(_Model):
     id: str
     patient: Patient = Field(default_factory=Patient)
@@ -83,6 +93,7 @@ class Encounter(_Model):
     discharge_status: str | None = Field(default=None, description="UB-04 patient discharge status, e.g. '01'")
     payer: str | None = None
     documents: list[Document] = Field(default_factory=list)
+    existing_codes: list[ExistingCode] = Field(default_factory=list)
 
     def document(self, document_id: str) -> Document:
         for document in self.documents:
@@ -170,7 +181,18 @@ class CodingResult(_Model):
 
 CORE_MODELS: dict[str, type[BaseModel]] = {
     m.__name__: m
-    for m in (Encounter, Document, Evidence, CodeAssignment, Edit, Query, CodingResult, Patient, Provenance)
+    for m in (
+        Encounter,
+        Document,
+        Evidence,
+        CodeAssignment,
+        Edit,
+        Query,
+        CodingResult,
+        Patient,
+        Provenance,
+        ExistingCode,
+    )
 }
 
 
