@@ -1,0 +1,122 @@
+"""CodiEsp diagnosis coding benchmark (issue 3): accuracy with and without the site model, speed, memory.
+
+    python bench/codiesp.py [--shared ../shared] [--out bench/out]
+
+1. trains a site model on ``codiesp/train`` (English text + trainD.tsv) with ``medcoder.coding.training``,
+2. codes every ``codiesp/dev/text_en`` document with the model and without it,
+3. scores each run with the official-style scorer ``score_codiesp.py`` against devD.tsv, each
+   document's codes ranked by confidence, highest first,
+4. measures documents per second on one core after a warm-up, and peak memory (RSS).
+
+Dev is only measured, never tuned on.  CodiEsp documents are hospital case reports, coded as
+inpatient encounters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def load(folder: Path) -> list:
+    from medcoder.models import Document, Encounter
+
+    out = []
+    for path in sorted((folder / "text_en").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        out.append(Encounter(id=path.stem, setting="inpatient", documents=[Document(id=path.stem, text=text)]))
+    return out
+
+
+def code_all(coder, encounters, warmup: int = 10) -> tuple[dict[str, list[tuple[str, float]]], float]:
+    for encounter in encounters[:warmup]:
+        coder.code(encounter)
+    started = time.perf_counter()
+    predictions = {}
+    for encounter in encounters:
+        result = coder.code(encounter)
+        predictions[encounter.id] = [(d.code, d.confidence) for d in result.diagnoses]
+    return predictions, len(encounters) / (time.perf_counter() - started)
+
+
+def score(shared: Path, gold: Path, predictions: dict[str, list[tuple[str, float]]], out: Path) -> dict:
+    with out.open("w", encoding="utf-8") as fh:
+        for doc, codes in predictions.items():
+            for code, _ in sorted(codes, key=lambda x: -x[1]):
+                fh.write(f"{doc}\t{code}\n")
+    proc = subprocess.run(
+        [sys.executable, str(shared / "benchmarks/score_codiesp.py"), str(gold), str(out), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=os.environ.get("MEDCODER_SHARED", str(REPO.parent / "shared")))
+    parser.add_argument("--out", default=str(REPO / "bench" / "out"))
+    args = parser.parse_args()
+    shared = Path(args.shared)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    codiesp = shared / "benchmarks/codiesp"
+
+    from medcoder.coding.engine import Coder
+    from medcoder.coding.training import read_training_set, train
+
+    coder = Coder()
+    t = time.perf_counter()
+    examples = read_training_set(codiesp / "train/text_en", [codiesp / "train/trainD.tsv"])
+    model = train(examples, coder)
+    train_s = time.perf_counter() - t
+    model.save(out / "codiesp-site-model.json.gz")
+
+    dev = load(codiesp / "dev")
+    report: dict = {
+        "train": {
+            "encounters": len(examples),
+            "seconds": round(train_s, 1),
+            "meta": model.meta,
+            "threshold": model.threshold,
+            "conventions": model.conventions,
+        }
+    }
+    for name, m in (("with_model", model), ("without_model", None)):
+        run_coder = Coder(coder.kb, m)
+        predictions, docs_per_s = code_all(run_coder, dev)
+        scores = score(shared, codiesp / "dev/devD.tsv", predictions, out / f"codiesp-dev-D-{name}.tsv")
+        report[name] = {
+            "scores": scores,
+            "docs_per_s": round(docs_per_s, 1),
+            "codes_per_doc": round(sum(len(v) for v in predictions.values()) / len(dev), 2),
+        }
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    (out / "codiesp.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(
+        json.dumps(
+            {k: v for k, v in report.items() if k != "train"}
+            | {
+                "train_seconds": report["train"]["seconds"],
+                "threshold": model.threshold,
+                "conventions": model.conventions,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""ICD-10-CM nodes of one release in memory, for the engine's many small look-ups, and the choice
+of the most specific billable code the documentation supports (OCG I.B.2-3, I.A.5, I.C.19.a)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from medcoder.codesets.icd10cm.tabular import seventh_character_form
+
+EPISODE_SEVENTH = {"initial": "initial encounter", "subsequent": "subsequent encounter", "sequela": "sequela"}
+
+
+@dataclass(slots=True)
+class Node:
+    code: str
+    description: str
+    kind: str
+    billable: bool
+    parent: str | None
+    chapter: str
+    seventh: list[tuple[str, str]] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    code: str
+    steps: tuple[str, ...]  # how the billable code was reached from the matched one
+
+
+class CodeIndex:
+    def __init__(self, kb, release_id: str) -> None:
+        self.release_id = release_id
+        self.nodes: dict[str, Node] = {}
+        for code, description, kind, billable, parent, chapter, seventh in kb.query(
+            "SELECT code, description, kind, billable, parent, chapter, seventh FROM cm_nodes "
+            "WHERE release_id = ? ORDER BY ord",
+            (release_id,),
+        ):
+            node = Node(code, description, kind, bool(billable), parent, chapter)
+            if seventh:
+                node.seventh = [tuple(x) for x in json.loads(seventh)]  # type: ignore[misc]
+            self.nodes[code] = node
+            if parent in self.nodes:
+                self.nodes[parent].children.append(code)
+        self._cache: dict[tuple, Resolution | None] = {}
+
+    def get(self, code: str) -> Node | None:
+        return self.nodes.get(code)
+
+    def normalize(self, raw: str) -> str | None:
+        """A code in any spelling (``n44.8``, ``N448``) as the dotted key, if it exists."""
+        key = raw.strip().upper().replace(".", "").rstrip("-")
+        dotted = key if len(key) <= 3 else f"{key[:3]}.{key[3:]}"
+        return dotted if dotted in self.nodes else None
+
+    def resolve(
+        self, code: str, laterality: str | None = None, episode: str | None = None, open_fracture: bool = False
+    ) -> Resolution | None:
+        """The billable code for a matched code: itself, its unspecified child, the child naming
+        the documented side, or its 7th-character form for the episode of care."""
+        key = (code, laterality, episode, open_fracture)
+        if key in self._cache:
+            return self._cache[key]
+        result = self._resolve(code, laterality, episode, open_fracture)
+        self._cache[key] = result
+        return result
+
+    def _resolve(
+        self, code: str, laterality: str | None, episode: str | None, open_fracture: bool
+    ) -> Resolution | None:
+        node = self.nodes.get(code)
+        steps: list[str] = []
+        depth = 0
+        while node is not None and not node.billable and depth < 6:
+            depth += 1
+            if node.seventh and node.kind == "code":
+                char = self._seventh(node, episode, open_fracture)
+                full = self.nodes.get(seventh_character_form(node.code, char))
+                if full is None:
+                    return None
+                steps.append(f"7th character {char} ({dict(node.seventh)[char]}), OCG I.C.19.a")
+                node = full
+                break
+            if not node.children:
+                return None
+            child = self._pick_child(node, laterality)
+            steps.append(f"{node.code} is a header: {child.code} ({child.description})")
+            node = child
+        if node is None or not node.billable:
+            return None
+        return Resolution(node.code, tuple(steps))
+
+    def _seventh(self, node: Node, episode: str | None, open_fracture: bool) -> str:
+        wanted = EPISODE_SEVENTH.get(episode or "initial", "initial encounter")
+        options = [(c, m) for c, m in node.seventh if wanted in m]
+        if not options:
+            return node.seventh[0][0]
+        closed = [o for o in options if ("open fracture" in o[1]) == open_fracture]
+        return (closed or options)[0][0]
+
+    def _pick_child(self, node: Node, laterality: str | None) -> Node:
+        children = [self.nodes[c] for c in node.children]
+        if laterality:
+            side = {"right": "right", "left": "left", "bilateral": "bilateral"}[laterality]
+            sided = [c for c in children if side in c.description.lower()]
+            if sided:
+                return sided[0]
+        unspecified = [c for c in children if "unspecified" in c.description.lower()]
+        if laterality is None:
+            # prefer "unspecified side" over a side the note did not give
+            plain = [c for c in unspecified if not any(s in c.description.lower() for s in ("right", "left"))]
+            if plain:
+                return plain[0]
+        if unspecified:
+            return unspecified[0]
+        # "without complication" / ".9" style default: the last child ending in 9, else the first
+        nines = [c for c in children if c.code.replace(".", "").endswith("9")]
+        return nines[0] if nines else children[0]

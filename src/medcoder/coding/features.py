@@ -1,0 +1,116 @@
+"""Features of a candidate code, for the site model's ranker and the default confidence."""
+
+from __future__ import annotations
+
+import math
+
+from medcoder.coding.candidates import Candidate
+from medcoder.coding.codeindex import CodeIndex
+
+DIAGNOSIS_SECTIONS = frozenset(
+    {"diagnoses", "assessment_plan", "postoperative_diagnosis", "preoperative_diagnosis", "chief_complaint"}
+)
+SOURCES = ("description", "inclusion", "index", "lexicon")
+
+FEATURES: tuple[str, ...] = (
+    "lex_coverage",
+    "lex_full",
+    "lex_description",
+    "lex_inclusion",
+    "lex_index",
+    "lex_lexicon",
+    "lex_count",
+    "lex_term_words",
+    "learned_p",
+    "learned_count",
+    "learned_sum",
+    "prior",
+    "seen",
+    "mentions",
+    "negated_all",
+    "negated_frac",
+    "uncertain_frac",
+    "family_frac",
+    "historical_frac",
+    "hypothetical_frac",
+    "dx_section",
+    "first_position",
+    "symptom_chapter",
+    "resolved",
+    "code_length",
+    "neg_learned",
+    "learned_aligned",
+    "learned_lift_max",
+    "learned_lift_sum",
+    "lex_and_learned",
+)
+
+
+def features(
+    cand: Candidate,
+    index: CodeIndex,
+    text_length: int,
+    code_docs: dict[str, int] | None,
+    n_docs: int,
+) -> dict[str, float]:
+    lex = [m for m in cand.mentions if m.source != "learned"]
+    learned = [m for m in cand.mentions if m.source == "learned"]
+    best_lex = max((m.score for m in lex), default=0.0)
+    best_source = max(lex, key=lambda m: m.score).source if lex else ""
+    term_words = max((len(m.term.split()) for m in lex if m.score >= best_lex - 1e-9), default=0)
+    n = len(cand.mentions)
+    node = index.get(cand.code)
+    seen_docs = (code_docs or {}).get(cand.code, 0)
+    affirmed_learned = [m for m in learned if not m.negated]
+    return {
+        "lex_coverage": best_lex,
+        "lex_full": float(best_lex >= 0.999),
+        "lex_description": float(best_source == "description"),
+        "lex_inclusion": float(best_source == "inclusion"),
+        "lex_index": float(best_source == "index"),
+        "lex_lexicon": float(best_source == "lexicon"),
+        "lex_count": math.log1p(len(lex)),
+        "lex_term_words": min(term_words, 10) / 10.0,
+        "learned_p": max((m.score for m in learned), default=0.0),
+        "learned_count": math.log1p(len({m.term for m in learned})),
+        "learned_sum": min(sum({m.term: m.score for m in learned}.values()), 5.0),
+        "prior": math.log((seen_docs + 1) / (n_docs + 2)) if code_docs is not None else 0.0,
+        "seen": float(seen_docs > 0),
+        "mentions": math.log1p(n),
+        "negated_all": float(all(m.negated for m in cand.mentions)),
+        "negated_frac": sum(m.negated for m in cand.mentions) / n,
+        "uncertain_frac": sum(m.uncertain for m in cand.mentions) / n,
+        "family_frac": sum(m.family for m in cand.mentions) / n,
+        "historical_frac": sum(m.historical for m in cand.mentions) / n,
+        "hypothetical_frac": sum(m.hypothetical for m in cand.mentions) / n,
+        "dx_section": float(any(m.section in DIAGNOSIS_SECTIONS for m in cand.mentions)),
+        "first_position": min(m.start for m in cand.mentions) / max(text_length, 1),
+        "symptom_chapter": float(node is not None and node.chapter == "18"),
+        "resolved": float(cand.code not in cand.matched),
+        "code_length": len(cand.code.replace(".", "")) / 7.0,
+        "neg_learned": float(bool(learned) and not affirmed_learned),
+        "learned_aligned": float(any(m.aligned for m in learned)),
+        "learned_lift_max": math.log1p(max((m.lift for m in learned), default=0.0)),
+        "learned_lift_sum": math.log1p(sum({m.term: m.lift for m in learned}.values())),
+        "lex_and_learned": float(bool(lex) and bool(learned)),
+    }
+
+
+def default_confidence(feat: dict[str, float]) -> float:
+    """Without a site model: how well the best term matched, from which source, how often.
+
+    A hand-set logistic curve, not learned; it orders candidates sensibly and puts full matches of
+    a code title or inclusion term above partial ones.  A site model replaces it.
+    """
+    z = (
+        -4.0
+        + 5.0 * feat["lex_coverage"]
+        + 0.8 * feat["lex_full"]
+        + 0.4 * feat["lex_lexicon"]
+        + 0.3 * feat["lex_inclusion"]
+        + 0.6 * feat["lex_count"]
+        + 0.8 * feat["lex_term_words"]
+        + 0.5 * feat["dx_section"]
+        - 0.4 * feat["resolved"]
+    )
+    return 1.0 / (1.0 + math.exp(-z))

@@ -1,0 +1,105 @@
+"""The site model: what a site's own coded history teaches the engine.
+
+It holds (1) phrase -> code associations learned from previously coded encounters (which words
+this site's coders turned into which codes), (2) how often each code is used, (3) a logistic
+ranker over candidate features whose output is the calibrated confidence, (4) the reporting
+threshold that maximised F1 on the training history, and (5) the site's conventions where they
+differ from the engine's defaults (e.g. whether the site codes findings stated as absent).
+
+Stored as gzip-compressed JSON with a format name and version, so models load offline and safely
+(no pickle) and a later medcoder can refuse a format it does not know.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medcoder.errors import ModelError
+
+FORMAT = "medcoder-site-model"
+FORMAT_VERSION = 1
+
+
+@dataclass(slots=True)
+class SiteModel:
+    n_docs: int
+    code_docs: dict[str, int]
+    assoc: dict[str, list[tuple[str, float, int]]]
+    ranker: dict[str, Any] | None = None
+    threshold: float = 0.5
+    conventions: dict[str, bool] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def priors(self) -> dict[str, float]:
+        """P(code) over the training encounters (cached)."""
+        cached = self.meta.get("_priors")
+        if cached is None:
+            cached = {c: (n + 1) / (self.n_docs + 2) for c, n in self.code_docs.items()}
+            self.meta["_priors"] = cached
+        return cached
+
+    def score(self, feat: dict[str, float]) -> float:
+        if not self.ranker:
+            raise ModelError("this site model has no ranker")
+        z = self.ranker["intercept"]
+        for name, coef, mean, scale in zip(
+            self.ranker["features"], self.ranker["coef"], self.ranker["mean"], self.ranker["scale"], strict=True
+        ):
+            z += coef * (feat.get(name, 0.0) - mean) / scale
+        return 1.0 / (1.0 + math.exp(-max(min(z, 35.0), -35.0)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "meta": {k: v for k, v in self.meta.items() if not k.startswith("_")},
+            "n_docs": self.n_docs,
+            "code_docs": dict(sorted(self.code_docs.items())),
+            "assoc": {k: [list(x) for x in v] for k, v in sorted(self.assoc.items())},
+            "ranker": self.ranker,
+            "threshold": self.threshold,
+            "conventions": dict(sorted(self.conventions.items())),
+        }
+
+    def save(self, path: Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+            json.dump(self.to_json(), fh, separators=(",", ":"))
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> SiteModel:
+        path = Path(path)
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                data = json.load(fh)
+        except FileNotFoundError:
+            raise ModelError(f"{path}: no site model there") from None
+        except (OSError, EOFError, ValueError) as exc:
+            raise ModelError(f"{path}: not a medcoder site model ({exc.__class__.__name__}: {exc})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ModelError(f"{path}: not a medcoder site model (format {data.get('format')!r})")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{path}: site model format version {data.get('format_version')} is not {FORMAT_VERSION}; retrain it"
+            )
+        try:
+            return cls(
+                n_docs=int(data["n_docs"]),
+                code_docs={str(k): int(v) for k, v in data["code_docs"].items()},
+                assoc={k: [(str(c), float(p), int(n)) for c, p, n in v] for k, v in data["assoc"].items()},
+                ranker=data.get("ranker"),
+                threshold=float(data.get("threshold", 0.5)),
+                conventions={str(k): bool(v) for k, v in data.get("conventions", {}).items()},
+                meta=dict(data.get("meta", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: damaged site model ({exc.__class__.__name__}: {exc})") from None
