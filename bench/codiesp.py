@@ -64,6 +64,31 @@ def score(shared: Path, gold: Path, predictions: dict[str, list[tuple[str, float
     return json.loads(proc.stdout)
 
 
+def version_mapped(predictions: dict, gold_file: Path, billable: set[str]) -> dict:
+    """Predictions with each code credited to a gold code that is not billable in the release used
+    (the gold is CIE-10 2018; e.g. gold R51 became the header of R51.9 in 2021) when it is that
+    gold code's descendant.  Reported beside the strict score, never instead of it."""
+    gold: dict[str, set[str]] = {}
+    for line in gold_file.read_text(encoding="utf-8").splitlines():
+        doc, code = line.split("\t")[:2]
+        gold.setdefault(doc, set()).add(code.strip().upper().replace(".", ""))
+    mapped = {}
+    for doc, codes in predictions.items():
+        out: list[tuple[str, float]] = []
+        used: set[str] = set()
+        for code, conf in codes:
+            plain = code.replace(".", "")
+            match = next(
+                (g for g in sorted(gold.get(doc, ())) if g not in billable and plain.startswith(g) and g not in used),
+                None,
+            )
+            if match:
+                used.add(match)
+            out.append((match or plain, conf))
+        mapped[doc] = out
+    return mapped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=os.environ.get("MEDCODER_SHARED", str(REPO.parent / "shared")))
@@ -89,7 +114,7 @@ def main() -> None:
         "train": {
             "encounters": len(examples),
             "seconds": round(train_s, 1),
-            "meta": model.meta,
+            "meta": model.to_json()["meta"],
             "threshold": model.threshold,
             "conventions": model.conventions,
         }

@@ -228,6 +228,90 @@ def example(fmt: str) -> None:
     run_example(_kb(), fmt)
 
 
+# --- coding -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--setting",
+    type=click.Choice(["inpatient", "outpatient", "professional"]),
+    default=None,
+    help="Override the encounter setting (default: from the file; text files are outpatient).",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A site model written by `medcoder train`.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
+def code(paths: tuple[Path, ...], setting: str | None, model_path: Path | None, fmt: str) -> None:
+    """Code the diagnoses of encounters: text files, FHIR Bundles, NDJSON, or folders of them.
+
+    \b
+    Examples:
+      medcoder code note.txt
+      medcoder code notes/ --setting inpatient --model site.model.gz --format jsonl > coded.jsonl
+    A file that cannot be read is reported on stderr; the others are still coded (exit status 1).
+    """
+    from medcoder.cli.views import emit_coding
+    from medcoder.coding.engine import Coder
+    from medcoder.coding.sitemodel import SiteModel
+    from medcoder.errors import ReadError
+    from medcoder.ingest import read_paths
+    from medcoder.models import Setting
+
+    model = SiteModel.load(model_path) if model_path else None
+    coder = Coder(_kb(), model)
+    failures = 0
+    for item in read_paths(list(paths), setting=Setting(setting) if setting else None):
+        if isinstance(item, ReadError):
+            failures += 1
+            err(f"error {item}")
+            continue
+        emit_coding(item, coder.code(item), fmt)
+    if failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("docs", type=click.Path(path_type=Path))
+@click.option(
+    "--codes",
+    "code_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="TSV of <id><TAB><code> (repeatable); not needed for a JSONL of coded encounters.",
+)
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Where to write the model.")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+def train(docs: Path, code_files: tuple[Path, ...], out: Path, folds: int) -> None:
+    """Learn a site model from previously coded encounters.
+
+    \b
+    Examples:
+      medcoder train history/text --codes history/codes.tsv --out site.model.gz
+      medcoder train coded.jsonl --out site.model.gz
+    """
+    from medcoder.coding.engine import Coder
+    from medcoder.coding.training import read_training_set
+    from medcoder.coding.training import train as do_train
+
+    examples = read_training_set(docs, list(code_files))
+    model = do_train(examples, Coder(_kb()), folds=folds)
+    model.save(out)
+    meta = model.meta
+    click.echo(
+        f"wrote {out}: {meta['encounters']} encounters, {meta['codes']} codes, {meta['phrases']} phrases, "
+        f"threshold {model.threshold:.3f}, cross-fitted F1 {meta['cross_fitted_f1']:.3f}"
+    )
+    off = [k for k, v in model.conventions.items() if not v]
+    if off:
+        click.echo("site conventions (rules this history does not follow): " + ", ".join(off))
+
+
 # --- code sets --------------------------------------------------------------------------------
 
 

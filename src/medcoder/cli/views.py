@@ -201,3 +201,47 @@ def _diagnosis_lines(text: str) -> list[str]:
                 continue
             out.append(line.lstrip("0123456789.-) ").strip())
     return out
+
+
+def coding_jsonl(result: Any) -> dict[str, Any]:
+    """The compact per-encounter object of ``--format jsonl``."""
+
+    def item(a: Any) -> dict[str, Any]:
+        return {
+            "code": a.code,
+            "description": a.description,
+            "confidence": a.confidence,
+            "sequence": a.sequence,
+            "evidence": [
+                {"document_id": e.document_id, "start": e.start, "end": e.end, "text": e.text} for e in a.evidence
+            ],
+            "rationale": a.rationale,
+        }
+
+    return {
+        "id": result.encounter_id,
+        "diagnoses": [item(a) for a in result.diagnoses],
+        "procedures": [item(a) for a in result.procedures],
+    }
+
+
+def emit_coding(encounter: Any, result: Any, fmt: str) -> None:
+    import json
+
+    if fmt == "jsonl":
+        click.echo(json.dumps(coding_jsonl(result), ensure_ascii=False))
+        return
+    if fmt == "json":
+        emit_json(result.model_dump(mode="json"))
+        return
+    releases = ", ".join(result.releases.values())
+    click.echo(f"encounter {result.encounter_id} · {encounter.setting.value} · {releases}")
+    if not result.diagnoses:
+        click.echo("  no diagnosis codes above the reporting threshold\n")
+        return
+    rows = [
+        (a.sequence, a.code, a.description, f"{a.confidence:.2f}", " | ".join(e.text for e in a.evidence))
+        for a in result.diagnoses
+    ]
+    click.echo(table(("#", "code", "description", "conf", "supporting words"), rows, max_width=60))
+    click.echo("")

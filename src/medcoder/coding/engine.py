@@ -46,6 +46,7 @@ class Coder:
         self.model = model
         self._indexes: dict[str, CodeIndex] = {}
         self._dictionaries: dict[str, TermDictionary] = {}
+        self._notes_cache: dict[str, dict[str, list[str]]] = {}
 
     # -- per release resources ----------------------------------------------------------------
 
@@ -81,19 +82,32 @@ class Coder:
         cands = list(found.values())
         for cand in cands:
             cand.features = features(
-                cand, index, length, model.code_docs if model else None, model.n_docs if model else 0
+                cand,
+                index,
+                length,
+                model.code_docs if model else None,
+                model.n_docs if model else 0,
+                model.code_stats if model else None,
             )
         return EncounterCandidates(encounter, cands, length)
 
     def score(self, found: EncounterCandidates, model: SiteModel | None = None) -> None:
         model = self.model if model is None else model
+        if model is not None and model.ranker:
+            for cand, p in zip(found.candidates, model.score_many([c.features for c in found.candidates]), strict=True):
+                cand.confidence = p
+            return
         for cand in found.candidates:
-            if model is not None and model.ranker:
-                cand.confidence = model.score(cand.features)
-            else:
-                cand.confidence = default_confidence(cand.features)
+            cand.confidence = default_confidence(cand.features)
 
-    def finish(self, found: EncounterCandidates, model: SiteModel | None = None) -> tuple[list[Candidate], Context]:
+    def finish(
+        self, found: EncounterCandidates, model: SiteModel | None = None, floor: float | None = None
+    ) -> tuple[list[Candidate], Context]:
+        """Guideline rules, then the reporting threshold, then sequencing.
+
+        Rules see the candidates at or above ``floor`` (default: the threshold itself, so they
+        work on what could be reported; training passes a low floor to study them).
+        """
         model = self.model if model is None else model
         rid = self.release_for(found.encounter.date_of_service)
         ctx = Context(
@@ -101,9 +115,11 @@ class Coder:
             index=self.index(rid),
             kb=self.kb,
             conventions=dict(model.conventions) if model else {},
+            cache=self._notes_cache.setdefault(rid, {}),
         )
-        kept = apply_rules(list(found.candidates), ctx)
         threshold = model.threshold if model is not None and model.ranker else DEFAULT_THRESHOLD
+        floor = threshold if floor is None else floor
+        kept = apply_rules([c for c in found.candidates if c.confidence >= floor], ctx)
         kept = [c for c in kept if c.confidence >= threshold]
         return sequence(kept, ctx), ctx
 

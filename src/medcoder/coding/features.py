@@ -43,7 +43,11 @@ FEATURES: tuple[str, ...] = (
     "learned_lift_max",
     "learned_lift_sum",
     "lex_and_learned",
+    "code_precision",
+    "code_candidates",
 )
+BASE_PRECISION = 0.1  # prior for a code the site's history has never seen as a candidate
+PRECISION_WEIGHT = 3.0
 
 
 def features(
@@ -52,6 +56,7 @@ def features(
     text_length: int,
     code_docs: dict[str, int] | None,
     n_docs: int,
+    code_stats: dict[str, tuple[int, int]] | None = None,
 ) -> dict[str, float]:
     lex = [m for m in cand.mentions if m.source != "learned"]
     learned = [m for m in cand.mentions if m.source == "learned"]
@@ -93,6 +98,17 @@ def features(
         "learned_lift_max": math.log1p(max((m.lift for m in learned), default=0.0)),
         "learned_lift_sum": math.log1p(sum({m.term: m.lift for m in learned}.values())),
         "lex_and_learned": float(bool(lex) and bool(learned)),
+        **code_precision(cand.code, code_stats),
+    }
+
+
+def code_precision(code: str, code_stats: dict[str, tuple[int, int]] | None) -> dict[str, float]:
+    """How often this code, proposed as a candidate on the site's history, was one its coders
+    reported (smoothed): the engine's own track record per code."""
+    hits, seen = (code_stats or {}).get(code, (0, 0))
+    return {
+        "code_precision": (hits + PRECISION_WEIGHT * BASE_PRECISION) / (seen + PRECISION_WEIGHT),
+        "code_candidates": math.log1p(seen),
     }
 
 

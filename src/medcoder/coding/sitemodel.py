@@ -31,6 +31,7 @@ class SiteModel:
     code_docs: dict[str, int]
     assoc: dict[str, list[tuple[str, float, int]]]
     ranker: dict[str, Any] | None = None
+    code_stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # code -> (reported, proposed)
     threshold: float = 0.5
     conventions: dict[str, bool] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -43,9 +44,29 @@ class SiteModel:
             self.meta["_priors"] = cached
         return cached
 
+    def score_many(self, rows: list[dict[str, float]]) -> list[float]:
+        """Confidence for each candidate's features (one encounter at a time is efficient)."""
+        if not self.ranker:
+            raise ModelError("this site model has no ranker")
+        if self.ranker.get("type") == "gbdt":
+            import numpy as np
+
+            from medcoder.coding.ranker import TreeScorer
+
+            scorer = self.meta.get("_scorer")
+            if scorer is None:
+                scorer = self.meta["_scorer"] = TreeScorer(self.ranker)
+            if not rows:
+                return []
+            x = np.asarray([[r.get(name, 0.0) for name in scorer.features] for r in rows], dtype=float)
+            return [float(p) for p in scorer.predict(x)]
+        return [self.score(r) for r in rows]
+
     def score(self, feat: dict[str, float]) -> float:
         if not self.ranker:
             raise ModelError("this site model has no ranker")
+        if self.ranker.get("type") == "gbdt":
+            return self.score_many([feat])[0]
         z = self.ranker["intercept"]
         for name, coef, mean, scale in zip(
             self.ranker["features"], self.ranker["coef"], self.ranker["mean"], self.ranker["scale"], strict=True
@@ -62,6 +83,7 @@ class SiteModel:
             "code_docs": dict(sorted(self.code_docs.items())),
             "assoc": {k: [list(x) for x in v] for k, v in sorted(self.assoc.items())},
             "ranker": self.ranker,
+            "code_stats": {k: list(v) for k, v in sorted(self.code_stats.items())},
             "threshold": self.threshold,
             "conventions": dict(sorted(self.conventions.items())),
         }
@@ -97,6 +119,7 @@ class SiteModel:
                 code_docs={str(k): int(v) for k, v in data["code_docs"].items()},
                 assoc={k: [(str(c), float(p), int(n)) for c, p, n in v] for k, v in data["assoc"].items()},
                 ranker=data.get("ranker"),
+                code_stats={str(k): (int(v[0]), int(v[1])) for k, v in data.get("code_stats", {}).items()},
                 threshold=float(data.get("threshold", 0.5)),
                 conventions={str(k): bool(v) for k, v in data.get("conventions", {}).items()},
                 meta=dict(data.get("meta", {})),

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from medcoder.coding.engine import Coder, EncounterCandidates
-from medcoder.coding.features import FEATURES
+from medcoder.coding.features import FEATURES, code_precision
 from medcoder.coding.phrases import phrase_keys
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.coding.text import tokens
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MIN_PAIR_DOCS = 2
 MIN_P = 0.08
 MIN_LIFT = 1.5
+FLOOR = 0.05  # candidates below this confidence are never worth reporting; rules are studied above it
 MAX_CODES_PER_PHRASE = 8
 # Rules a site's history may switch off: they remove candidates, and a site may code differently.
 SWITCHABLE = (
@@ -137,13 +138,16 @@ def associations(
     return dict(assoc), code_docs
 
 
+_DUMP: dict = {}  # the last training matrix, for experiments
+
+
 def _best_f1(coder: Coder, found: list, gold_sets: list[set[str]], model: SiteModel) -> tuple[float, float]:
     """Micro-F1 at the best threshold, and that threshold, with the model's conventions."""
     saved = model.threshold
     model.threshold = 0.0
     scored: list[tuple[float, bool]] = []
     for f, gold in zip(found, gold_sets, strict=True):
-        kept, _ = coder.finish(f, model)
+        kept, _ = coder.finish(f, model, floor=FLOOR)
         scored.extend((c.confidence, c.code in gold) for c in kept)
     model.threshold = saved
     scored.sort(key=lambda x: -x[0])
@@ -164,7 +168,6 @@ def train(
     seed: int = 13,
 ) -> SiteModel:
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     if len(examples) < folds * 2:
         raise ModelError(f"{len(examples)} coded encounters are too few to train on (need at least {folds * 2})")
@@ -199,30 +202,47 @@ def train(
         for i in range(len(examples)):
             if fold_of[i] == k:
                 found[i] = coder.candidates(examples[i][0], partial)
-    rows, labels = [], []
+    # the engine's track record per code, from the other folds only (no label leaks into features)
+    per_fold: list[Counter[str]] = [Counter() for _ in range(folds)]
+    per_fold_hits: list[Counter[str]] = [Counter() for _ in range(folds)]
     for i, f in enumerate(found):
         assert f is not None
         for cand in f.candidates:
+            per_fold[fold_of[i]][cand.code] += 1
+            per_fold_hits[fold_of[i]][cand.code] += cand.code in gold_sets[i]
+    all_seen = sum(per_fold, Counter())
+    all_hits = sum(per_fold_hits, Counter())
+    rows, labels, doc_of_row = [], [], []
+    for i, f in enumerate(found):
+        assert f is not None
+        k = fold_of[i]
+        for cand in f.candidates:
+            stats = {
+                cand.code: (
+                    all_hits[cand.code] - per_fold_hits[k][cand.code],
+                    all_seen[cand.code] - per_fold[k][cand.code],
+                )
+            }
+            cand.features.update(code_precision(cand.code, stats))
             rows.append([cand.features[name] for name in FEATURES])
             labels.append(int(cand.code in gold_sets[i]))
+            doc_of_row.append(i)
     x = np.asarray(rows, dtype=float)
     y = np.asarray(labels, dtype=int)
+    _DUMP.update(x=x, y=y, docs=np.asarray(doc_of_row), found=found, gold=gold_sets)
     if y.sum() == 0 or y.sum() == len(y):
         raise ModelError("the training codes never (or always) match a candidate: nothing to learn a ranker from")
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=1.0, max_iter=2000)
-    clf.fit((x - mean) / scale, y)
-    ranker = {
-        "features": list(FEATURES),
-        "coef": [round(float(c), 6) for c in clf.coef_[0]],
-        "intercept": round(float(clf.intercept_[0]), 6),
-        "mean": [round(float(m), 6) for m in mean],
-        "scale": [round(float(s), 6) for s in scale],
-    }
+    from medcoder.coding.ranker import fit
+
+    ranker = fit(x, y, list(FEATURES), seed=seed)
     assoc, code_docs = associations(phrase_sets, gold_sets)
-    model = SiteModel(n_docs=len(examples), code_docs=dict(code_docs), assoc=assoc, ranker=ranker)
+    model = SiteModel(
+        n_docs=len(examples),
+        code_docs=dict(code_docs),
+        assoc=assoc,
+        ranker=ranker,
+        code_stats={c: (all_hits[c], n) for c, n in all_seen.items()},
+    )
 
     # 2. conventions: a rule that removes codes stays on unless switching it off raises F1 on
     #    the site's own (cross-fitted) history: the site codes that way.
