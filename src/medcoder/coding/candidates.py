@@ -30,6 +30,8 @@ class Mention:
     family: bool = False
     hypothetical: bool = False
     cues: tuple[str, ...] = ()
+    words: int = 0  # how many of the term's words the note has
+    anchored: bool = True  # the term's most distinctive word is there
     aligned: bool = False  # a learned phrase that shares words with the code's own terms
     lift: float = 0.0  # learned phrases: P(code | phrase) / P(code)
 
@@ -47,6 +49,8 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
     rules: list[str] = field(default_factory=list)
+    phrases: dict[str, tuple[float, float]] = field(default_factory=dict)  # learned phrase -> (P, lift)
+    phrase_codes: set[str] = field(default_factory=set)  # matched codes reached by learned phrases
 
     def best(self, source: str | None = None) -> Mention | None:
         pool = [m for m in self.mentions if source is None or m.source == source]
@@ -64,6 +68,13 @@ def _span(text: str, toks, wanted: set[str], anchor: str | None) -> tuple[int, i
     return pick.start, pick.end
 
 
+def _drop_list_number(text: str, toks: list) -> list:
+    """ "3. Hypertensive ..." — the item number of a list is not "stage 3"."""
+    if toks and toks[0].text.isdigit() and text[toks[0].end : toks[0].end + 1] in (".", ")"):
+        return toks[1:]
+    return toks
+
+
 def collect(
     analyzed,
     dictionary: TermDictionary,
@@ -71,26 +82,45 @@ def collect(
     learned: dict[str, list[tuple[str, float, int]]] | None = None,
     out: dict[str, Candidate] | None = None,
     priors: dict[str, float] | None = None,
+    doc_phrases: set[str] | None = None,
 ) -> dict[str, Candidate]:
-    """Add the document's mentions to ``out`` (keyed by billable code)."""
+    """Add the document's mentions to ``out`` (keyed by billable code); the phrase keys seen go
+    to ``doc_phrases`` when given."""
     out = {} if out is None else out
     text = analyzed.text
-    for s_start, s_end in analyzed.sentences:
-        toks = tokens(text[s_start:s_end], s_start)
+    learned_seen: dict[str, dict[str, tuple[float, float]]] = {}  # matched code -> phrase -> (P, lift)
+    titles = [(sec.start, sec.start + len(sec.title)) for sec in analyzed.sections if sec.title]
+    sentences = [(s, e, _drop_list_number(text, tokens(text[s:e], s))) for s, e in analyzed.sentences]
+    stem_sets = [set(canonical([t.stem for t in toks if t.text not in STOPWORDS])) for _, _, toks in sentences]
+    matches = dictionary.match_many(stem_sets, MIN_COVERAGE)
+    for (s_start, s_end, toks), sentence_matches in zip(sentences, matches, strict=True):
         if not toks:
             continue
-        stems = set(canonical([t.stem for t in toks if t.text not in STOPWORDS]))
         found: list[tuple[str, int, int, str, str, float, float]] = []
-        for match in dictionary.match(stems, MIN_COVERAGE):
+        words: dict[tuple[str, int, int], int] = {}
+        for match in sentence_matches:
             term = match.term
-            anchor = max(zip(term.weights, term.stems, strict=True))[1]
-            start, end = _span(text, toks, set(match.matched), anchor)
+            start, end = _span(text, toks, set(match.matched), term.stems[0])
+            if any(t_start <= start < t_end for t_start, t_end in titles):
+                continue  # a section header ("HISTORY OF PRESENT ILLNESS") is not a finding
             found.append((term.code, start, end, term.source, term.text, match.coverage, 0.0))
+            words[(term.code, start, end)] = len(match.matched) if match.anchored else -len(match.matched)
         if learned:
-            for key, (start, end) in phrase_keys(toks).items():
+            # one mention per code and sentence (its best phrase); every phrase is still counted
+            # on the candidate, which is what the features use.
+            best: dict[str, tuple[str, int, int, str, str, float, float]] = {}
+            keys = phrase_keys(toks)
+            if doc_phrases is not None:
+                doc_phrases.update(keys)
+            for key, (start, end) in keys.items():
                 for code, prob, _n in learned.get(key, ()):
-                    lift = prob / (priors or {}).get(code, 1.0) if priors else 0.0
-                    found.append((code, start, end, "learned", key, prob, lift))
+                    lift = prob / priors.get(code, 1.0) if priors else 0.0
+                    phrases = learned_seen.setdefault(code, {})
+                    if prob > phrases.get(key, (0.0, 0.0))[0]:
+                        phrases[key] = (prob, lift)
+                    if code not in best or prob > best[code][5]:
+                        best[code] = (code, start, end, "learned", key, prob, lift)
+            found.extend(best.values())
         if not found:
             continue
         section = analyzed.section_at(s_start).name
@@ -124,8 +154,18 @@ def collect(
                     family=assertion.family,
                     hypothetical=assertion.hypothetical,
                     cues=tuple(f"{c[0]}: {c[1]!r}" for c in assertion.cues),
+                    words=abs(words.get((code, start, end), 0)),
+                    anchored=words.get((code, start, end), 0) >= 0,
                     aligned=source == "learned" and bool(set(term_text.split()) & dictionary.stems_of(code)),
                     lift=lift,
                 )
             )
+            if source == "learned":
+                cand.phrase_codes.add(code)
+    for cand in out.values():
+        for code in cand.phrase_codes:
+            for key, (prob, lift) in learned_seen.get(code, {}).items():
+                if prob > cand.phrases.get(key, (0.0, 0.0))[0]:
+                    cand.phrases[key] = (prob, lift)
+        cand.phrase_codes.clear()
     return out

@@ -18,6 +18,8 @@ from importlib import resources
 
 from medcoder.coding.text import content_stems
 
+ANCHOR_COVERAGE = 0.6  # the lowest coverage ``match`` may be asked for
+
 
 @dataclass(frozen=True, slots=True)
 class Term:
@@ -34,6 +36,7 @@ class TermMatch:
     term: Term
     coverage: float  # weighted share of the term's stems found
     matched: tuple[str, ...]  # stems found
+    anchored: bool = True  # the term's most distinctive word is among them
 
 
 @lru_cache(maxsize=1)
@@ -68,30 +71,99 @@ def canonical(stems: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 class TermDictionary:
     """Terms by code, with an anchor index: each term is filed under its two rarest stems."""
 
-    def __init__(self, entries: list[tuple[str, str, str]]) -> None:
+    def __init__(self, entries: list[tuple[str, str, str]], context: dict[str, str] | None = None) -> None:
+        """``context``: code -> title, for inclusion terms that only make sense under their code."""
         prepared = []
         df: dict[str, int] = defaultdict(int)
         for code, text, source in entries:
             stems = canonical(content_stems(text))
-            if not stems:
-                continue
+            if not any(len(st) >= 3 and not st.isdigit() for st in stems):
+                continue  # "HER2 +" reduces to "2": nothing to match a note on
             prepared.append((code, text, source, stems))
             for s in stems:
                 df[s] += 1
         n = max(len(prepared), 1)
         self.idf = {s: math.log(1 + n / c) for s, c in df.items()}
+        if context:
+            # A one-word inclusion term ("Polyneuropathy" under "Other neurologic disorders in Lyme
+            # disease") reads in the context of its code: it also needs the title's key word.
+            for i, (code, text, source, stems) in enumerate(prepared):
+                title = context.get(code)
+                if source != "inclusion" or len(stems) != 1 or title is None:
+                    continue
+                title_stems = [s for s in canonical(content_stems(title)) if s in self.idf]
+                if stems[0] in title_stems or not title_stems:
+                    continue
+                key = max(title_stems, key=lambda s: self.idf[s])
+                prepared[i] = (code, f"{text} [{title}]", source, (*stems, key))
         self.terms: list[Term] = []
         self.anchors: dict[str, list[int]] = defaultdict(list)
         self.code_stems: dict[str, set[str]] = defaultdict(set)
         for code, text, source, stems in prepared:
-            weights = tuple(self.idf[s] for s in stems)
+            # heaviest stems first, so matching can stop as soon as a term cannot reach coverage
+            pairs = sorted(((self.idf[s], s) for s in stems), key=lambda p: -p[0])
+            stems = tuple(s for _, s in pairs)
+            weights = tuple(w for w, _ in pairs)
             term = Term(code, text, source, stems, weights, sum(weights))
             idx = len(self.terms)
             self.terms.append(term)
             self.code_stems[code].update(stems)
-            ranked = sorted(range(len(stems)), key=lambda i: -weights[i])
-            for i in ranked[:2]:
-                self.anchors[stems[i]].append(idx)
+            # File the term under its heaviest stems, as few as guarantee that any sentence
+            # reaching MIN_COVERAGE contains at least one of them (exact, not a heuristic).
+            need = ANCHOR_COVERAGE * term.total
+            rest = term.total
+            for s_, w in zip(stems, weights, strict=True):
+                self.anchors[s_].append(idx)
+                rest -= w
+                if rest < need:
+                    break
+
+    def _matrix(self):
+        """Terms x stems weight matrix (scipy CSR), built on first use."""
+        if getattr(self, "_w", None) is None:
+            import numpy as np
+            from scipy.sparse import csr_matrix
+
+            self._col = {s: i for i, s in enumerate(sorted(self.idf))}
+            rows, cols, vals = [], [], []
+            for i, term in enumerate(self.terms):
+                for st, w in zip(term.stems, term.weights, strict=True):
+                    rows.append(i)
+                    cols.append(self._col[st])
+                    vals.append(w)
+            self._w = csr_matrix((vals, (rows, cols)), shape=(len(self.terms), len(self._col))).T.tocsr()
+            self._totals = np.asarray([t.total for t in self.terms])
+        return self._w
+
+    def match_many(self, sentences: list[set[str]], min_coverage: float = 0.6) -> list[list[TermMatch]]:
+        """``match`` for every sentence of a document at once (sparse matrix product)."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        w = self._matrix()
+        rows, cols = [], []
+        for i, stems in enumerate(sentences):
+            for st in stems:
+                j = self._col.get(st)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        out: list[list[TermMatch]] = [[] for _ in sentences]
+        if not rows:
+            return out
+        s = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(sentences), w.shape[0]))
+        got = (s @ w).tocoo()
+        keep = got.data >= min_coverage * self._totals[got.col] - 1e-9
+        for i, j, g in zip(got.row[keep], got.col[keep], got.data[keep], strict=True):
+            term = self.terms[j]
+            stems = sentences[i]
+            # without its most distinctive word ("ocular" in ocular hypertension) a match is weak
+            out[i].append(
+                TermMatch(
+                    term, float(g) / term.total, tuple(st for st in term.stems if st in stems), term.stems[0] in stems
+                )
+            )
+        return out
 
     def stems_of(self, code: str) -> set[str]:
         """Every stem any term of the code (or of its category) uses."""
@@ -101,6 +173,8 @@ class TermDictionary:
 
     def match(self, stems: set[str], min_coverage: float = 0.6) -> list[TermMatch]:
         """Terms whose weighted stems are covered by a sentence's stems."""
+        if min_coverage < ANCHOR_COVERAGE:
+            raise ValueError(f"coverage below {ANCHOR_COVERAGE} is not indexed")
         seen: set[int] = set()
         out: list[TermMatch] = []
         for s in stems:
@@ -109,15 +183,20 @@ class TermDictionary:
                     continue
                 seen.add(idx)
                 term = self.terms[idx]
+                need = min_coverage * term.total
+                left = term.total
                 got = 0.0
                 matched = []
                 for st, w in zip(term.stems, term.weights, strict=True):
+                    left -= w
                     if st in stems:
                         got += w
                         matched.append(st)
-                coverage = got / term.total
-                if coverage >= min_coverage:
-                    out.append(TermMatch(term, coverage, tuple(matched)))
+                    elif got + left < need:
+                        break
+                else:
+                    if got >= need:
+                        out.append(TermMatch(term, got / term.total, tuple(matched), term.stems[0] in stems))
         return out
 
 
@@ -125,12 +204,16 @@ def build_cm_dictionary(kb, release_id: str) -> TermDictionary:
     """Descriptions and inclusion terms of every code and header, Alphabetic Index entries when
     installed, and the project lexicon."""
     entries: list[tuple[str, str, str]] = []
-    for code, description in kb.query(
-        "SELECT code, description FROM cm_nodes WHERE release_id = ? "
+    titles: dict[str, str] = {}
+    for code, description, billable, seventh in kb.query(
+        "SELECT code, description, billable, seventh FROM cm_nodes WHERE release_id = ? "
         "AND kind IN ('category', 'subcategory', 'code') AND (seventh IS NOT NULL OR seventh_from IS NULL) "
         "ORDER BY ord",
         (release_id,),
     ):
+        titles[code] = description
+        if description.lower().startswith("other ") and not (billable or seventh):
+            continue  # "Other hypertension" (a header) is a catch-all, not what "hypertension" means
         entries.append((code, description, "description"))
     for code, text in kb.query(
         "SELECT code, text FROM cm_notes WHERE release_id = ? AND type = 'inclusionTerm' ORDER BY code, ord",
@@ -144,4 +227,4 @@ def build_cm_dictionary(kb, release_id: str) -> TermDictionary:
         entries.append((code.rstrip("-").rstrip("."), path, "index"))
     for code, phrase in lexicon_terms():
         entries.append((code, phrase, "lexicon"))
-    return TermDictionary(entries)
+    return TermDictionary(entries, titles)

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
+from medcoder.coding import specificity  # noqa: F401 - registers ocg.I.B.3.specificity
 from medcoder.coding.candidates import Candidate, collect
 from medcoder.coding.codeindex import CodeIndex
 from medcoder.coding.dictionary import TermDictionary, build_cm_dictionary
-from medcoder.coding.features import default_confidence, features
+from medcoder.coding.features import add_category, add_relative, default_confidence, features
 from medcoder.coding.guidelines import RULES, Context, apply_rules, sequence
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.models import CodeAssignment, CodingResult, Encounter, Evidence, Provenance
@@ -72,11 +73,18 @@ class Coder:
         rid = self.release_for(encounter.date_of_service)
         index, dictionary = self.index(rid), self.dictionary(rid)
         found: dict[str, Candidate] = {}
+        doc_phrases: set[str] = set()
         length = 0
         for document in encounter.documents:
             analyzed = analyze(document.id, document.text)
             collect(
-                analyzed, dictionary, index, model.assoc if model else None, found, model.priors() if model else None
+                analyzed,
+                dictionary,
+                index,
+                model.assoc if model else None,
+                found,
+                model.priors() if model else None,
+                doc_phrases,
             )
             length += len(document.text)
         cands = list(found.values())
@@ -89,6 +97,8 @@ class Coder:
                 model.n_docs if model else 0,
                 model.code_stats if model else None,
             )
+        add_relative([c.features for c in cands])
+        add_category(cands, doc_phrases, model.cat_assoc if model else {})
         return EncounterCandidates(encounter, cands, length)
 
     def score(self, found: EncounterCandidates, model: SiteModel | None = None) -> None:

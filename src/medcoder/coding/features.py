@@ -45,6 +45,14 @@ FEATURES: tuple[str, ...] = (
     "lex_and_learned",
     "code_precision",
     "code_candidates",
+    "doc_candidates",
+    "rank_learned",
+    "rank_lexical",
+    "cat_learned_p",
+    "cat_learned_count",
+    "cat_best",
+    "external_cause",
+    "lex_anchored",
 )
 BASE_PRECISION = 0.1  # prior for a code the site's history has never seen as a candidate
 PRECISION_WEIGHT = 3.0
@@ -77,8 +85,8 @@ def features(
         "lex_count": math.log1p(len(lex)),
         "lex_term_words": min(term_words, 10) / 10.0,
         "learned_p": max((m.score for m in learned), default=0.0),
-        "learned_count": math.log1p(len({m.term for m in learned})),
-        "learned_sum": min(sum({m.term: m.score for m in learned}.values()), 5.0),
+        "learned_count": math.log1p(len(cand.phrases)),
+        "learned_sum": min(sum(p for p, _ in cand.phrases.values()), 5.0),
         "prior": math.log((seen_docs + 1) / (n_docs + 2)) if code_docs is not None else 0.0,
         "seen": float(seen_docs > 0),
         "mentions": math.log1p(n),
@@ -96,8 +104,10 @@ def features(
         "neg_learned": float(bool(learned) and not affirmed_learned),
         "learned_aligned": float(any(m.aligned for m in learned)),
         "learned_lift_max": math.log1p(max((m.lift for m in learned), default=0.0)),
-        "learned_lift_sum": math.log1p(sum({m.term: m.lift for m in learned}.values())),
+        "learned_lift_sum": math.log1p(sum(lift for _, lift in cand.phrases.values())),
         "lex_and_learned": float(bool(lex) and bool(learned)),
+        "external_cause": float(node is not None and node.chapter == "20"),
+        "lex_anchored": float(any(m.anchored and m.score >= best_lex - 1e-9 for m in lex)),
         **code_precision(cand.code, code_stats),
     }
 
@@ -119,14 +129,53 @@ def default_confidence(feat: dict[str, float]) -> float:
     a code title or inclusion term above partial ones.  A site model replaces it.
     """
     z = (
-        -4.0
-        + 5.0 * feat["lex_coverage"]
-        + 0.8 * feat["lex_full"]
+        -12.0
+        + 12.0 * feat["lex_coverage"]
+        + 1.0 * feat["lex_full"]
         + 0.4 * feat["lex_lexicon"]
         + 0.3 * feat["lex_inclusion"]
-        + 0.6 * feat["lex_count"]
-        + 0.8 * feat["lex_term_words"]
+        + 0.5 * feat["lex_count"]
+        + 0.5 * feat["lex_term_words"]
         + 0.5 * feat["dx_section"]
-        - 0.4 * feat["resolved"]
+        - 0.5 * feat["resolved"]
+        - 3.0 * feat["external_cause"]  # V00-Y99 need the External Cause Index, not word matches
+        - 4.0 * (1.0 - feat["lex_anchored"])  # the term's distinctive word is missing
     )
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def add_relative(rows: list[dict[str, float]]) -> None:
+    """Features relative to the encounter's other candidates: a code's standing among them."""
+    n = len(rows)
+    if not n:
+        return
+    for name, key in (("rank_learned", "learned_sum"), ("rank_lexical", "lex_coverage")):
+        order = sorted(range(n), key=lambda i: -rows[i][key])
+        for rank, i in enumerate(order):
+            rows[i][name] = rank / n if rows[i][key] > 0 else 1.0
+    for row in rows:
+        row["doc_candidates"] = math.log1p(n)
+
+
+def add_category(cands: list, doc_phrases: set[str], cat_assoc: dict[str, list[tuple[str, float, int]]]) -> None:
+    """Category-level evidence: phrases that predict the 3-character category pool the history of
+    sibling codes (a rare code's category is often well attested), and whether the candidate is
+    its category's strongest in this encounter."""
+    cat_p: dict[str, float] = {}
+    cat_n: dict[str, int] = {}
+    for key in doc_phrases:
+        for cat, p, _n in cat_assoc.get(key, ()):
+            if p > cat_p.get(cat, 0.0):
+                cat_p[cat] = p
+            cat_n[cat] = cat_n.get(cat, 0) + 1
+    best: dict[str, tuple[float, int]] = {}
+    for i, cand in enumerate(cands):
+        strength = cand.features["learned_sum"] + cand.features["lex_coverage"]
+        cat = cand.code[:3]
+        if cat not in best or strength > best[cat][0]:
+            best[cat] = (strength, i)
+    for i, cand in enumerate(cands):
+        cat = cand.code[:3]
+        cand.features["cat_learned_p"] = cat_p.get(cat, 0.0)
+        cand.features["cat_learned_count"] = math.log1p(cat_n.get(cat, 0))
+        cand.features["cat_best"] = float(best[cat][1] == i)

@@ -20,6 +20,7 @@ def fit(x: np.ndarray, y: np.ndarray, features: list[str], seed: int = 0) -> dic
         max_iter=250,
         learning_rate=0.04,
         max_leaf_nodes=15,
+        max_depth=6,  # bounded depth keeps vectorised scoring to six steps
         min_samples_leaf=30,
         l2_regularization=1.0,
         random_state=seed,
@@ -47,35 +48,43 @@ def fit(x: np.ndarray, y: np.ndarray, features: list[str], seed: int = 0) -> dic
 
 
 class TreeScorer:
-    """Vectorised scoring of exported trees."""
+    """Vectorised scoring of exported trees: every tree, every candidate, one level at a time."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.features: list[str] = spec["features"]
         self.baseline = float(spec["baseline"])
-        self.trees = [
-            (
-                np.asarray(t["feature"], dtype=np.int64),
-                np.asarray(t["threshold"], dtype=np.float64),
-                np.asarray(t["left"], dtype=np.int64),
-                np.asarray(t["right"], dtype=np.int64),
-                np.asarray(t["leaf"], dtype=bool),
-                np.asarray(t["value"], dtype=np.float64),
-            )
-            for t in spec["trees"]
-        ]
+        trees = spec["trees"]
+        width = max(len(t["feature"]) for t in trees)
+        n = len(trees)
+        # one row per tree, padded; children indices stay within the row
+        self.feature = np.zeros((n, width), dtype=np.int64)
+        self.threshold = np.zeros((n, width))
+        self.left = np.zeros((n, width), dtype=np.int64)
+        self.right = np.zeros((n, width), dtype=np.int64)
+        self.leaf = np.ones((n, width), dtype=bool)
+        self.value = np.zeros((n, width))
+        for i, t in enumerate(trees):
+            k = len(t["feature"])
+            self.feature[i, :k] = t["feature"]
+            self.threshold[i, :k] = t["threshold"]
+            self.left[i, :k] = t["left"]
+            self.right[i, :k] = t["right"]
+            self.leaf[i, :k] = np.asarray(t["leaf"], dtype=bool)
+            self.value[i, :k] = t["value"]
+        self.tree_rows = np.arange(n)[None, :]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        raw = np.full(x.shape[0], self.baseline)
-        rows = np.arange(x.shape[0])
-        for feature, threshold, left, right, leaf, value in self.trees:
-            node = np.zeros(x.shape[0], dtype=np.int64)
-            while True:
-                active = ~leaf[node]
-                if not active.any():
-                    break
-                f = feature[node]
-                go_left = x[rows, f] <= threshold[node]
-                nxt = np.where(go_left, left[node], right[node])
-                node = np.where(active, nxt, node)
-            raw += value[node]
+        m = x.shape[0]
+        node = np.zeros((m, self.feature.shape[0]), dtype=np.int64)
+        rows = np.arange(m)[:, None]
+        trees = self.tree_rows
+        while True:
+            active = ~self.leaf[trees, node]
+            if not active.any():
+                break
+            f = self.feature[trees, node]
+            go_left = x[rows, f] <= self.threshold[trees, node]
+            nxt = np.where(go_left, self.left[trees, node], self.right[trees, node])
+            node = np.where(active, nxt, node)
+        raw = self.baseline + self.value[trees, node].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-np.clip(raw, -35, 35)))

@@ -31,6 +31,7 @@ class SiteModel:
     code_docs: dict[str, int]
     assoc: dict[str, list[tuple[str, float, int]]]
     ranker: dict[str, Any] | None = None
+    cat_assoc: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
     code_stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # code -> (reported, proposed)
     threshold: float = 0.5
     conventions: dict[str, bool] = field(default_factory=dict)
@@ -82,6 +83,7 @@ class SiteModel:
             "n_docs": self.n_docs,
             "code_docs": dict(sorted(self.code_docs.items())),
             "assoc": {k: [list(x) for x in v] for k, v in sorted(self.assoc.items())},
+            "cat_assoc": {k: [list(x) for x in v] for k, v in sorted(self.cat_assoc.items())},
             "ranker": self.ranker,
             "code_stats": {k: list(v) for k, v in sorted(self.code_stats.items())},
             "threshold": self.threshold,
@@ -119,6 +121,9 @@ class SiteModel:
                 code_docs={str(k): int(v) for k, v in data["code_docs"].items()},
                 assoc={k: [(str(c), float(p), int(n)) for c, p, n in v] for k, v in data["assoc"].items()},
                 ranker=data.get("ranker"),
+                cat_assoc={
+                    k: [(str(c), float(p), int(n)) for c, p, n in v] for k, v in data.get("cat_assoc", {}).items()
+                },
                 code_stats={str(k): (int(v[0]), int(v[1])) for k, v in data.get("code_stats", {}).items()},
                 threshold=float(data.get("threshold", 0.5)),
                 conventions={str(k): bool(v) for k, v in data.get("conventions", {}).items()},

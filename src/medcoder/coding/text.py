@@ -12,7 +12,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_TOKEN = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)?")
+# "stage 3b", "HER2", "T2N0M0", "B12" stay one token; decimals ("1.5") too.
+_TOKEN = re.compile(r"\d+[.,]\d+|[A-Za-z0-9]+")
 _STEMMER = snowballstemmer.stemmer("english")
 
 # Words that carry no meaning for matching a condition.  Classification words (unspecified,
@@ -35,10 +36,14 @@ class Token:
     end: int
 
 
+# Words whose stem would change their clinical meaning: "burning" pain is not a burn.
+NO_STEM = frozenset({"burning", "stinging", "dressing", "swallowing"})
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     word = word.lower()
-    if word.isdigit() or len(word) <= 3:
+    if word.isdigit() or len(word) <= 3 or word in NO_STEM:
         return word
     return _STEMMER.stemWord(word)
 

@@ -46,6 +46,8 @@ SWITCHABLE = (
     "ocg.I.B.9.diabetes",
     "ocg.I.C.9.a",
     "ocg.I.A.12.a",
+    "ocg.I.B.3.specificity",
+    "ocg.I.B.3.subsumed",
 )
 
 
@@ -189,6 +191,7 @@ def train(
                 gold.add(resolved.code)
         gold_sets.append(gold)
     phrase_sets = [_phrases(enc) for enc, _ in examples]
+    cat_sets = [{c[:3] for c in gold} for gold in gold_sets]
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
     fold_of = {i: k % folds for k, i in enumerate(order)}
@@ -198,7 +201,8 @@ def train(
     for k in range(folds):
         train_idx = [i for i in range(len(examples)) if fold_of[i] != k]
         assoc, code_docs = associations([phrase_sets[i] for i in train_idx], [gold_sets[i] for i in train_idx])
-        partial = SiteModel(n_docs=len(train_idx), code_docs=dict(code_docs), assoc=assoc)
+        cat_assoc, _ = associations([phrase_sets[i] for i in train_idx], [cat_sets[i] for i in train_idx])
+        partial = SiteModel(n_docs=len(train_idx), code_docs=dict(code_docs), assoc=assoc, cat_assoc=cat_assoc)
         for i in range(len(examples)):
             if fold_of[i] == k:
                 found[i] = coder.candidates(examples[i][0], partial)
@@ -236,10 +240,12 @@ def train(
 
     ranker = fit(x, y, list(FEATURES), seed=seed)
     assoc, code_docs = associations(phrase_sets, gold_sets)
+    cat_assoc, _ = associations(phrase_sets, cat_sets)
     model = SiteModel(
         n_docs=len(examples),
         code_docs=dict(code_docs),
         assoc=assoc,
+        cat_assoc=cat_assoc,
         ranker=ranker,
         code_stats={c: (all_hits[c], n) for c, n in all_seen.items()},
     )
