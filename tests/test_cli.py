@@ -97,10 +97,13 @@ def test_cli_schema(capsys):
 def test_cli_example_codes_the_bundled_encounter(bundled, capsys):
     status, out, _ = run(capsys, "example", "--format", "json")
     data = json.loads(out)
-    codes = {d["diagnosis"]: d["code"] for d in data["diagnoses"]}
-    assert status == 0 and len(codes) == 5
-    assert codes["Pneumonia due to Streptococcus pneumoniae"] == "J13"
-    assert codes["Type 2 diabetes mellitus with diabetic polyneuropathy"] == "E11.42"
+    codes = [d["code"] for d in data["diagnoses"]]
+    assert status == 0 and data["encounter_id"] == "discharge-summary-1"
+    # pneumococcal pneumonia, diabetes with polyneuropathy and with CKD, hypertensive CKD + its stage
+    for expected in ("J13", "E11.42", "E11.22", "I12.9", "N18.32", "Z79.4"):
+        assert expected in codes, codes
+    assert "G62.9" not in codes  # the polyneuropathy is in E11.42 (combination code, OCG I.B.9)
+    assert [d["sequence"] for d in data["diagnoses"]] == list(range(1, len(codes) + 1))
 
 
 def test_cli_codesets_list(bundled, capsys):

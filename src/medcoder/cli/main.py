@@ -216,9 +216,9 @@ def validate(codes: tuple[str, ...], day: dt.datetime | None, fmt: str) -> None:
 
 
 @cli.command()
-@FORMAT
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
 def example(fmt: str) -> None:
-    """Code the bundled example encounter's diagnosis list with the encoder.
+    """Code the bundled example encounter (an inpatient discharge summary) with the bundled code sets.
 
     \b
     Example:  medcoder example
@@ -246,8 +246,16 @@ def example(fmt: str) -> None:
     default=None,
     help="A site model written by `medcoder train`.",
 )
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Report codes at or above this confidence (default: the model's threshold, 0.5 without one).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
-def code(paths: tuple[Path, ...], setting: str | None, model_path: Path | None, fmt: str) -> None:
+def code(
+    paths: tuple[Path, ...], setting: str | None, model_path: Path | None, min_confidence: float | None, fmt: str
+) -> None:
     """Code the diagnoses of encounters: text files, FHIR Bundles, NDJSON, or folders of them.
 
     \b
@@ -264,7 +272,7 @@ def code(paths: tuple[Path, ...], setting: str | None, model_path: Path | None, 
     from medcoder.models import Setting
 
     model = SiteModel.load(model_path) if model_path else None
-    coder = Coder(_kb(), model)
+    coder = Coder(_kb(), model, min_confidence)
     failures = 0
     for item in read_paths(list(paths), setting=Setting(setting) if setting else None):
         if isinstance(item, ReadError):

@@ -154,53 +154,34 @@ def show_code(kb: KnowledgeBase, code: str, day: dt.date | None, fmt: str) -> No
 EXAMPLE = "data/examples/discharge-summary-1.txt"
 
 
-def run_example(kb: KnowledgeBase, fmt: str) -> None:
-    """Take the bundled example's diagnosis lines and look each up, as a coder at the encoder would."""
-    from medcoder.codesets.search import lookup
+def example_encounter() -> Any:
+    """The bundled (fictional) inpatient discharge summary as an Encounter."""
+    import datetime as dt
+
+    from medcoder.models import Document, Encounter
 
     text = resources.files("medcoder").joinpath(EXAMPLE).read_text(encoding="utf-8")
-    lines = _diagnosis_lines(text)
-    results = []
-    for line in lines:
-        result = lookup(line, ICD10CM, None, 3, kb=kb)
-        top = result.hits[0] if result.hits else None
-        results.append(
-            {
-                "diagnosis": line,
-                "code": (top.complete_code or top.code) if top else None,
-                "description": top.description if top else None,
-                "why": top.why if top else None,
-                "alternatives": [h.complete_code or h.code for h in result.hits[1:]],
-            }
-        )
-    if fmt == "json":
-        emit_json({"example": EXAMPLE, "release_id": kb.release(ICD10CM).release_id, "diagnoses": results})
-        return
-    click.echo(f"Example encounter ({EXAMPLE}): encoder look-up of each listed diagnosis\n")
-    click.echo(
-        table(
-            ("documented diagnosis", "code", "description", "also consider"),
-            [(r["diagnosis"], r["code"], r["description"], ", ".join(r["alternatives"])) for r in results],
-            max_width=60,
-        )
+    return Encounter(
+        id="discharge-summary-1",
+        setting="inpatient",
+        admit_date=dt.date(2026, 4, 20),
+        discharge_date=dt.date(2026, 4, 24),
+        discharge_status="01",
+        documents=[Document(id="discharge-summary-1", type="discharge_summary", text=text)],
     )
 
 
-def _diagnosis_lines(text: str) -> list[str]:
-    out: list[str] = []
-    in_dx = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.lower().rstrip(":") in ("discharge diagnoses", "diagnoses"):
-            in_dx = True
-            continue
-        if in_dx:
-            if not line:
-                if out:
-                    break
-                continue
-            out.append(line.lstrip("0123456789.-) ").strip())
-    return out
+def run_example(kb: KnowledgeBase, fmt: str) -> None:
+    """Code the bundled example encounter with the engine and the bundled code sets (no site model)."""
+    from medcoder.coding.engine import Coder
+
+    encounter = example_encounter()
+    result = Coder(kb).code(encounter)
+    if fmt == "table":
+        click.echo(f"Example: {EXAMPLE} (bundled, fictional), coded without a site model\n")
+    emit_coding(encounter, result, fmt)
+    if fmt == "table":
+        click.echo("Why each code: medcoder example --format json (rationale, rules, evidence offsets)")
 
 
 def coding_jsonl(result: Any) -> dict[str, Any]:

@@ -40,11 +40,16 @@ class EncounterCandidates:
 class Coder:
     """Codes encounters against one ICD-10-CM release (chosen by each encounter's date of service)."""
 
-    def __init__(self, kb: KnowledgeBase | None = None, model: SiteModel | None = None) -> None:
+    def __init__(
+        self, kb: KnowledgeBase | None = None, model: SiteModel | None = None, min_confidence: float | None = None
+    ) -> None:
+        """``min_confidence`` overrides the reporting threshold (the model's, or 0.5 without one):
+        lower it to see more suggestions for review, raise it for fewer, surer codes."""
         from medcoder.codesets.kb import default_kb
 
         self.kb = kb or default_kb()
         self.model = model
+        self.min_confidence = min_confidence
         self._indexes: dict[str, CodeIndex] = {}
         self._dictionaries: dict[str, TermDictionary] = {}
         self._notes_cache: dict[str, dict[str, list[str]]] = {}
@@ -128,6 +133,8 @@ class Coder:
             cache=self._notes_cache.setdefault(rid, {}),
         )
         threshold = model.threshold if model is not None and model.ranker else DEFAULT_THRESHOLD
+        if self.min_confidence is not None and model is self.model:
+            threshold = self.min_confidence
         floor = threshold if floor is None else floor
         kept = apply_rules([c for c in found.candidates if c.confidence >= floor], ctx)
         kept = [c for c in kept if c.confidence >= threshold]
