@@ -225,6 +225,28 @@ def build_cm_dictionary(kb, release_id: str) -> TermDictionary:
         (release_id,),
     ):
         entries.append((code.rstrip("-").rstrip("."), path, "index"))
+    # The Neoplasm Table, read the way a coder reads it: the site from the row, the behaviour from
+    # the column; a note that names no behaviour gets "unspecified behavior" (D49.-).
+    for path, code, column in kb.query(
+        "SELECT path, code, col FROM cm_index WHERE release_id = ? AND kind = 'neoplasm' AND code IS NOT NULL "
+        "ORDER BY ord",
+        (release_id,),
+    ):
+        words = NEOPLASM_COLUMNS.get(column or "")
+        if words is None:
+            continue
+        site = path.split(", ", 2)[-1] if path.startswith("Neoplasm, neoplastic, ") else path
+        entries.append((code.rstrip("-").rstrip("."), f"neoplasm {words} {site}".strip(), "neoplasm"))
     for code, phrase in lexicon_terms():
         entries.append((code, phrase, "lexicon"))
     return TermDictionary(entries, titles)
+
+
+NEOPLASM_COLUMNS = {
+    "Malignant Primary": "malignant",
+    "Malignant Secondary": "secondary",
+    "Ca in situ": "in situ",
+    "Benign": "benign",
+    "Uncertain Behavior": "uncertain behavior",
+    "Unspecified Behavior": "",
+}

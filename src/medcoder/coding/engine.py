@@ -92,7 +92,7 @@ class Coder:
                 doc_phrases,
             )
             length += len(document.text)
-        cands = list(found.values())
+        cands = sorted(found.values(), key=lambda c: c.code)  # a fixed order: same input, same output
         for cand in cands:
             cand.features = features(
                 cand,
@@ -196,9 +196,10 @@ def rationale(cand: Candidate) -> str:
             "description": "code title",
             "inclusion": "inclusion term",
             "index": "Alphabetic Index",
+            "neoplasm": "Neoplasm Table",
             "lexicon": "medcoder lexicon",
             "learned": "site model phrase",
-        }[best.source]
+        }.get(best.source, best.source)
         if best.source == "learned":
             parts.append(f"{label} {best.term!r} (P={best.score:.2f}) in {best.text!r}")
         else:

@@ -80,7 +80,7 @@ def features(
         "lex_full": float(best_lex >= 0.999),
         "lex_description": float(best_source == "description"),
         "lex_inclusion": float(best_source == "inclusion"),
-        "lex_index": float(best_source == "index"),
+        "lex_index": float(best_source in ("index", "neoplasm")),
         "lex_lexicon": float(best_source == "lexicon"),
         "lex_count": math.log1p(len(lex)),
         "lex_term_words": min(term_words, 10) / 10.0,

@@ -91,7 +91,12 @@ def _subsumed(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             theirs = _lexical(other)
             inside = all(
                 any(
-                    n.document_id == m.document_id and n.start <= m.start and m.end <= n.end and n.words > m.words
+                    n.document_id == m.document_id
+                    and n.start <= m.start
+                    and m.end <= n.end
+                    and n.words > m.words
+                    and n.anchored
+                    and n.score >= 0.999  # only a full match of the larger term subsumes
                     for n in theirs
                 )
                 for m in mine

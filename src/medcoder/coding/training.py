@@ -136,8 +136,8 @@ def associations(
         if p >= MIN_P and lift >= MIN_LIFT:
             assoc[g].append((c, round(p, 4), n))
     for g in assoc:
-        assoc[g] = sorted(assoc[g], key=lambda x: -x[1])[:MAX_CODES_PER_PHRASE]
-    return dict(assoc), code_docs
+        assoc[g] = sorted(assoc[g], key=lambda x: (-x[1], x[0]))[:MAX_CODES_PER_PHRASE]
+    return dict(sorted(assoc.items())), code_docs
 
 
 _DUMP: dict = {}  # the last training matrix, for experiments
