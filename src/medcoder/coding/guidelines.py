@@ -9,13 +9,17 @@ rule off where the site's own coded history shows its coders do otherwise (recor
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 from medcoder.coding.candidates import Candidate
 from medcoder.coding.codeindex import CodeIndex
+
+
+FAMILY_HISTORY_CODES = ("Z80", "Z81", "Z82", "Z83", "Z84")  # "family history of ..." (OCG I.C.21.c.4)
 
 
 @dataclass(slots=True)
@@ -37,17 +41,51 @@ class Rule:
     section: str
     summary: str
     apply: Callable[[list[Candidate], Context], list[Candidate]]
+    # "filter": applied to the scored candidates (may remove, add or combine them);
+    # "sequence": applied to the reported codes in order (may only reorder them).
+    stage: str = "filter"
 
 
-RULES: dict[str, Rule] = {}
+REGISTRY: dict[str, Rule] = {}  # every version ever registered, so an old result's rule ids still resolve
+RULES: dict[str, Rule] = {}  # what the engine applies: the latest version of each rule, in registry order
 
 
-def rule(rule_id: str, section: str, summary: str) -> Callable:
+def base_id(rule_id: str) -> str:
+    """``ocg.I.B.5.v2`` -> ``ocg.I.B.5`` (what site conventions are keyed by)."""
+    return rule_id.rsplit(".v", 1)[0]
+
+
+def _version(rule_id: str) -> int:
+    tail = rule_id.rsplit(".v", 1)
+    return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 0
+
+
+def rule(rule_id: str, section: str, summary: str, stage: str = "filter") -> Callable:
+    """Register a rule.  A later version of a rule replaces the earlier one in :data:`RULES` (at
+    its place in the order); every version stays in :data:`REGISTRY`."""
+
     def register(fn: Callable[[list[Candidate], Context], list[Candidate]]) -> Callable:
-        RULES[rule_id] = Rule(rule_id, section, summary, fn)
+        new = Rule(rule_id, section, summary, fn, stage)
+        REGISTRY[rule_id] = new
+        base = base_id(rule_id)
+        current = next((k for k in RULES if base_id(k) == base), None)
+        if current is None:
+            RULES[rule_id] = new
+        elif _version(rule_id) >= _version(current):
+            items = [(rule_id, new) if k == current else (k, v) for k, v in RULES.items()]
+            RULES.clear()
+            RULES.update(items)
         return fn
 
     return register
+
+
+def get_rule(rule_id: str) -> Rule:
+    """A rule by its full versioned id (``ocg.I.B.5.v1``), current or superseded."""
+    try:
+        return REGISTRY[rule_id]
+    except KeyError:
+        raise KeyError(f"unknown guideline rule {rule_id!r}; known: {', '.join(sorted(REGISTRY))}") from None
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +121,18 @@ def _family(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     for cand in list(cands):
         if all(m.family or m.negated for m in cand.mentions):
             _drop(cands, ctx, cand, "ocg.assertion.family.v1", "not coded for the patient: a family member's condition")
+    return cands
+
+
+@rule("ocg.assertion.family.v2", "I.C.21.c.4 (family history is a Z code, not the condition)", "family history")
+def _family_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: a family history code (Z80-Z84) is how a family member's condition is reported for the
+    # patient (OCG I.C.21.c.4); its "family history of" wording is not a reason to drop it.
+    for cand in list(cands):
+        if cand.code.startswith(FAMILY_HISTORY_CODES):
+            continue
+        if all(m.family or m.negated for m in cand.mentions):
+            _drop(cands, ctx, cand, "ocg.assertion.family.v2", "not coded for the patient: a family member's condition")
     return cands
 
 
@@ -138,6 +188,41 @@ def _history(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+@rule("ocg.I.C.21.history.v2", "I.C.21.c.4, IV.I-J", "resolved conditions become personal history codes")
+def _history_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: (1) Z codes are themselves the history / status codes ("history of breast cancer" is
+    # Z85.3): never dropped for being historical.  (2) Chronic conditions listed in a past history
+    # (hypertension, diabetes, COPD ...) still coexist and are coded (OCG IV.I-J, III.B).
+    data = rules_data()
+    table = {k: v for k, v in data["history"].items() if k != "about"}
+    chronic = tuple(data["chronic"]["prefixes"])
+    rule_id = "ocg.I.C.21.history.v2"
+    for cand in list(cands):
+        live = [m for m in cand.mentions if not m.negated and not m.family]
+        if not live or not all(m.historical for m in live) or cand.code.startswith("Z"):
+            continue
+        if cand.code.startswith("C"):
+            prefix = max((p for p in table if cand.code.startswith(p)), key=len)
+            z = table[prefix]
+            if ctx.index.get(z) is None:
+                continue
+            existing = next((c for c in cands if c.code == z), None)
+            described = ctx.index.get(cand.code)
+            what = described.description if described else cand.code
+            _drop(cands, ctx, cand, rule_id, f"replaced by personal history code {z}")
+            if existing is None:
+                history = Candidate(z, matched={cand.code}, mentions=list(cand.mentions), features=dict(cand.features))
+                history.confidence = cand.confidence
+                history.rules.append(rule_id)
+                history.steps.append(f"history of {cand.code} ({what}) -> {z}, OCG I.C.21.c.4")
+                cands.append(history)
+            else:
+                existing.confidence = max(existing.confidence, cand.confidence)
+        elif not any(matches_prefix(cand.code, p) for p in chronic):
+            _drop(cands, ctx, cand, rule_id, "not coded: a past condition, not current")
+    return cands
+
+
 # --- combination codes ------------------------------------------------------------------------------
 
 
@@ -177,6 +262,45 @@ def _diabetes(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                     _drop(cands, ctx, comp, "ocg.I.B.9.diabetes.v1", f"included in combination code {combo['code']}")
         if not any(c.code == combo["code"] for c in cands):
             cands.append(combined)
+    return cands
+
+
+@rule("ocg.I.B.9.diabetes.v2", "I.A.15, I.B.9, I.C.4.a", "diabetes with its complications as combination codes")
+def _diabetes_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: OCG I.C.4.a "assign as many codes from categories E08-E13 as needed to identify all of
+    # the associated conditions": diabetes with CKD and polyneuropathy is E11.22 + E11.42 (+ N18.x),
+    # so the diabetes mention stays available after its first combination.
+    rule_id = "ocg.I.B.9.diabetes.v2"
+    bases: dict[str, Candidate] = {}
+    for combo in rules_data()["combinations"]:
+        code, dm = combo["code"], combo["diabetes"]
+        complications = _find(cands, combo["with"])
+        if not complications or ctx.index.get(code) is None:
+            continue
+        base = bases.get(dm) or next((c for c in cands if c.code == f"{dm}.9"), None)
+        if base is None:
+            continue
+        bases[dm] = base
+        if not any(c.code == code for c in cands):
+            combined = Candidate(
+                code,
+                matched=base.matched | {c.code for c in complications},
+                mentions=base.mentions + [m for c in complications for m in c.mentions],
+                features=dict(base.features),
+            )
+            combined.confidence = max(base.confidence, *(c.confidence for c in complications))
+            combined.rules.append(rule_id)
+            combined.steps.append(
+                f"{base.code} + {', '.join(c.code for c in complications)} -> combination code {code} "
+                f"(OCG {combo['section']})"
+            )
+            cands.append(combined)
+        if base in cands:
+            _drop(cands, ctx, base, rule_id, f"combined into {code}")
+        if combo["drop_with"]:
+            for comp in complications:
+                if comp in cands:
+                    _drop(cands, ctx, comp, rule_id, f"included in combination code {code}")
     return cands
 
 
@@ -237,6 +361,41 @@ def _integral(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+def _established(cand: Candidate, ctx: Context) -> bool:
+    """Documented as present: affirmed, or (inpatient) uncertain and so coded as if established
+    (OCG II.H)."""
+    if any(m.affirmed for m in cand.mentions):
+        return True
+    return ctx.setting == "inpatient" and any(
+        m.uncertain and not (m.negated or m.family or m.hypothetical) for m in cand.mentions
+    )
+
+
+@rule("ocg.I.B.5.v2", "I.B.4-5", "signs and symptoms integral to a confirmed diagnosis are not coded")
+def _integral_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: (1) an inpatient's "probable pneumonia" is coded as established (OCG II.H), so its fever
+    # and cough are integral to it as well; (2) a symptom also yields to a more specific symptom
+    # of the same kind (unspecified pain R52 when the note says where: R10.-, R07.-, M54.- ...).
+    table = {k: v for k, v in rules_data()["integral_symptoms"].items() if k != "about"}
+    symptoms = [c for c in cands if c.code.startswith("R")]
+    confirmed = [c for c in cands if not c.code.startswith("R") and _established(c, ctx)]
+    pool = confirmed + [c for c in symptoms if any(m.affirmed for m in c.mentions)]
+    for cand in symptoms:
+        prefix = next((p for p in sorted(table, key=len, reverse=True) if matches_prefix(cand.code, p)), None)
+        if prefix is None:
+            continue
+        explains = [
+            d
+            for d in pool
+            if d is not cand
+            and not d.code.startswith(cand.code[:3])
+            and any(matches_prefix(d.code, p) for p in table[prefix])
+        ]
+        if explains:
+            _drop(cands, ctx, cand, "ocg.I.B.5.v2", f"integral to {explains[0].code} (OCG I.B.4-5)")
+    return cands
+
+
 # --- conventions of the classification -----------------------------------------------------------------
 
 
@@ -273,9 +432,60 @@ def _excludes1(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
-def apply_rules(cands: list[Candidate], ctx: Context) -> list[Candidate]:
-    for r in RULES.values():
-        if ctx.enabled(r.id):
+def _lexical(cand: Candidate) -> list:
+    return [m for m in cand.mentions if m.source != "learned"]
+
+
+def _shared_strength(a: Candidate, b: Candidate) -> tuple[tuple[int, float], tuple[int, float]] | None:
+    """How well each of two candidates accounts for the words they share (matched words, then
+    coverage of the best overlapping mention of each); ``None`` if their mentions do not overlap."""
+    pairs = [
+        (m, n)
+        for m in _lexical(a)
+        for n in _lexical(b)
+        if m.document_id == n.document_id and m.start < n.end and n.start < m.end
+    ]
+    if not pairs:
+        return None
+    return max((m.words, round(m.score, 6)) for m, _ in pairs), max((n.words, round(n.score, 6)) for _, n in pairs)
+
+
+def _excludes(ctx: Context, a: Candidate, b: Candidate) -> bool:
+    return any(ref_covers(r, b.code) for r in _excludes1_refs(ctx, a.code)) or any(
+        ref_covers(r, a.code) for r in _excludes1_refs(ctx, b.code)
+    )
+
+
+@rule("ocg.I.A.12.a.v2", "I.A.12.a", "Excludes1 pairs are never reported together")
+def _excludes1_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: of the two codes, the one the documentation supports: where both come from the same
+    # words, the reading that accounts for more of them ("abdominal pain" is R10.9, not "pain" R52;
+    # "acute bronchitis" is J20.9, not J40 "bronchitis not specified as acute or chronic");
+    # otherwise the more confident.  The notes of both codes are read (v1 read only the surer's).
+    rule_id = "ocg.I.A.12.a.v2"
+    for cand in sorted(cands, key=lambda c: (-c.confidence, c.code)):
+        for other in sorted(cands, key=lambda c: (-c.confidence, c.code)):
+            if cand not in cands:
+                break
+            if other is cand or other not in cands or not _excludes(ctx, cand, other):
+                continue
+            strength = _shared_strength(cand, other)
+            if strength is not None and strength[0] != strength[1]:
+                keep, drop = (cand, other) if strength[0] > strength[1] else (other, cand)
+                why = "the note's words support it better"
+            else:
+                keep, drop = (
+                    (cand, other) if (cand.confidence, other.code) >= (other.confidence, cand.code) else (other, cand)
+                )
+                why = "more confident"
+            _drop(cands, ctx, drop, rule_id, f"Excludes1 with {keep.code} ({why}): not reported together")
+    return cands
+
+
+def apply_rules(cands: list[Candidate], ctx: Context, rules: Iterable[Rule] | None = None) -> list[Candidate]:
+    """The filter rules (default: the current ones), in order, each unless the conventions turn it off."""
+    for r in RULES.values() if rules is None else rules:
+        if r.stage == "filter" and ctx.enabled(r.id):
             cands = r.apply(cands, ctx)
     return cands
 
@@ -283,27 +493,120 @@ def apply_rules(cands: list[Candidate], ctx: Context) -> list[Candidate]:
 # --- sequencing -------------------------------------------------------------------------------------------
 
 
-def sequence(cands: list[Candidate], ctx: Context) -> list[Candidate]:
-    """Principal (inpatient, OCG II) or first-listed (outpatient, OCG IV) diagnosis first.
+def sequence(cands: list[Candidate], ctx: Context, rules: Iterable[Rule] | None = None) -> list[Candidate]:
+    """The reported codes in order: most confident first, then the sequencing rules (principal /
+    first-listed diagnosis, OCG II / IV; "code first" / "use additional code", OCG I.A.13)."""
+    ordered = sorted(cands, key=lambda c: (-c.confidence, c.code))
+    for r in RULES.values() if rules is None else rules:
+        if r.stage == "sequence" and ctx.enabled(r.id):
+            ordered = r.apply(ordered, ctx)
+    return ordered
 
-    The first is the condition chiefly responsible: a definitive diagnosis before symptoms (II.A),
-    documented in the diagnosis or assessment sections, most confident; then the rest by confidence.
-    Etiology codes come before their manifestation ("code first", OCG I.A.13).
-    """
-    ordered = sorted(
-        cands,
-        key=lambda c: (
-            c.code.startswith(("R", "Z")),
-            -c.features.get("dx_section", 0.0),
-            -c.confidence,
-            c.code,
-        ),
-    )
-    ordered = _etiology_first(ordered, ctx)
+
+# The physician's diagnostic statement: final diagnoses first, then provisional ones.
+STATEMENT_TIERS = (
+    frozenset({"diagnoses", "postoperative_diagnosis", "assessment_plan"}),
+    frozenset({"preoperative_diagnosis", "chief_complaint"}),
+)
+
+
+def _statement_place(cands: list[Candidate]) -> dict[int, tuple[int, int]]:
+    """(tier, place) of each candidate: the tier of the best diagnostic statement that documents
+    it, and how many other candidates that statement lists before it (in the same document)."""
+    none = len(STATEMENT_TIERS)
+    first: dict[int, tuple[int, int, str]] = {}
+    for cand in cands:
+        live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
+        first[id(cand)] = min(
+            ((next((i for i, names in enumerate(STATEMENT_TIERS) if m.section in names), none), m.start, m.document_id)
+             for m in live),
+            default=(none, 0, ""),
+        )
+    places = {}
+    for cand in cands:
+        tier, start, doc = first[id(cand)]
+        before = sum(1 for o in cands if (first[id(o)][0], first[id(o)][2]) == (tier, doc) and first[id(o)][1] < start)
+        places[id(cand)] = (tier, before if tier < none else 0)
+    return places
+
+
+@rule(
+    "ocg.II.principal.v1",
+    "II (principal diagnosis), IV.A-D (first-listed diagnosis)",
+    "the condition chiefly responsible first: a definitive diagnosis, as the diagnostic statement lists it",
+    stage="sequence",
+)
+def _principal(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG II / IV: the condition established after study to be chiefly responsible for the admission
+    # (or the visit) is sequenced first.  Not a symptom when a related definitive diagnosis is
+    # established (II.A, IV.D), nor a history / status Z code; the physician's discharge diagnoses
+    # or assessment name it, normally first in their list.  Ties keep the confidence order.
+    places = _statement_place(ordered)
+    return sorted(ordered, key=lambda c: (c.code.startswith(("R", "Z")), *places[id(c)]))
+
+
+_MANIFESTATION = re.compile(r"\bin (?:other )?diseases classified elsewhere\b", re.IGNORECASE)
+
+
+def _note_refs(ctx: Context, code: str, kind: str) -> list[str]:
+    key = f"{kind}:{code}"
+    if key not in ctx.cache:
+        node = ctx.kb.cm(code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
+        notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
+        ctx.cache[key] = [r for n in notes if n.type == kind for r in n.refs]
+    return ctx.cache[key]
+
+
+@rule(
+    "ocg.I.A.13.v2",
+    "I.A.13",
+    "'code first' and 'use additional code' notes: the etiology, and the code carrying the note, first",
+    stage="sequence",
+)
+def _instructed_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG I.A.13: a code with a "code first" note is sequenced after the condition it names (the
+    # etiology before its manifestation "in diseases classified elsewhere"); a code with a "use
+    # additional code" note is sequenced before the code it asks for (I11.0 before its I50.-).
+    # v2 (v1 handled only manifestation codes, and missed "in other diseases classified
+    # elsewhere"): the one that belongs first moves up to the other's place.
+    rule_id = "ocg.I.A.13.v2"
+    edges: list[tuple[Candidate, Candidate, str]] = []
+    for cand in ordered:
+        etiologies = [
+            c
+            for c in ordered
+            if c is not cand and any(ref_covers(r, c.code) for r in _note_refs(ctx, cand.code, "codeFirst"))
+        ]
+        edges.extend(
+            (c, cand, f"sequenced before {cand.code}: its 'code first' note names {c.code} (OCG I.A.13)")
+            for c in etiologies
+        )
+        edges.extend(
+            (cand, c, f"sequenced before {c.code}: its 'use additional code' note asks for it (OCG I.A.13)")
+            for c in ordered
+            if c is not cand and any(ref_covers(r, c.code) for r in _note_refs(ctx, cand.code, "useAdditionalCode"))
+        )
+        node = ctx.index.get(cand.code)
+        if not etiologies and node is not None and _MANIFESTATION.search(node.description):
+            cand.rules.append(rule_id)
+            cand.steps.append("manifestation code: its etiology ('code first') is not documented; query the provider")
+    for _ in range(len(ordered) + 1):
+        moved = False
+        for first, then, why in edges:
+            i, j = ordered.index(first), ordered.index(then)
+            if i > j:
+                ordered.insert(j, ordered.pop(i))
+                moved = True
+                if why not in first.steps:
+                    first.rules.append(rule_id)
+                    first.steps.append(why)
+        if not moved:
+            break
     return ordered
 
 
 def _etiology_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    """OCG I.A.13 as first implemented (superseded by ``ocg.I.A.13.v2``; kept so the id resolves)."""
     for cand in list(ordered):
         node = ctx.index.get(cand.code)
         if node is None or "in diseases classified elsewhere" not in node.description:
@@ -322,3 +625,11 @@ def _etiology_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
             cand.rules.append("ocg.I.A.13.v1")
             cand.steps.append("manifestation code: its etiology ('code first') is not documented; query the provider")
     return ordered
+
+
+rule(
+    "ocg.I.A.13.v1",
+    "I.A.13",
+    "manifestation codes ('in diseases classified elsewhere') after their etiology",
+    stage="sequence",
+)(_etiology_first)
