@@ -33,17 +33,15 @@ once and reused for every target in it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from medcoder.errors import InputFileError
+from medcoder.extract.rulefiles import load_rule_file
 from medcoder.extract.sections import RuleSource, SectionName, SectionSpan
 
 __all__ = [
@@ -215,19 +213,7 @@ class ContextRuleFile(BaseModel):
 
 
 def _load_rules(path: Path | None) -> ContextRuleFile:
-    try:
-        if path is None:
-            raw = resources.files("medcoder").joinpath("data/context_rules.json").read_text(encoding="utf-8")
-            where = "medcoder/data/context_rules.json"
-        else:
-            raw = Path(path).read_text(encoding="utf-8")
-            where = str(path)
-    except OSError as error:
-        raise InputFileError(path or "context_rules.json", f"cannot read ConText rules: {error}") from error
-    try:
-        return ContextRuleFile.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as error:
-        raise InputFileError(where, f"invalid ConText rules: {error}") from error
+    return load_rule_file(path, "context_rules.json", ContextRuleFile, "ConText rules")
 
 
 # --- matching --------------------------------------------------------------------------------

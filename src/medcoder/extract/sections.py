@@ -17,17 +17,15 @@ narrative.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from medcoder.errors import InputFileError
+from medcoder.extract.rulefiles import load_rule_file
 
 __all__ = [
     "SECTION_NAMES",
@@ -218,19 +216,7 @@ def _tile(text: str, headers: list[tuple[int, str, str]]) -> list[SectionSpan]:
 
 
 def _load_rules(path: Path | None) -> SectionRuleFile:
-    try:
-        if path is None:
-            raw = resources.files("medcoder").joinpath("data/section_rules.json").read_text(encoding="utf-8")
-            where = "medcoder/data/section_rules.json"
-        else:
-            raw = Path(path).read_text(encoding="utf-8")
-            where = str(path)
-    except OSError as error:
-        raise InputFileError(path or "section_rules.json", f"cannot read section rules: {error}") from error
-    try:
-        return SectionRuleFile.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as error:
-        raise InputFileError(where, f"invalid section rules: {error}") from error
+    return load_rule_file(path, "section_rules.json", SectionRuleFile, "section rules")
 
 
 @lru_cache(maxsize=1)
