@@ -477,6 +477,16 @@ def codesets_download(year: int, systems: tuple[str, ...], urls: tuple[str, ...]
         click.echo(f"installed {m.release_id} ({m.effective_from} .. {m.effective_to})")
 
 
+def _register_claims() -> None:
+    from medcoder.cli.claims import group, hcc
+
+    cli.add_command(group)
+    cli.add_command(hcc)
+
+
+_register_claims()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a :class:`MedcoderError` becomes one line on stderr and exit status 1."""
     try:
