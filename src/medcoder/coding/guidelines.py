@@ -18,7 +18,6 @@ from importlib import resources
 from medcoder.coding.candidates import Candidate
 from medcoder.coding.codeindex import CodeIndex
 
-
 FAMILY_HISTORY_CODES = ("Z80", "Z81", "Z82", "Z83", "Z84")  # "family history of ..." (OCG I.C.21.c.4)
 
 
@@ -301,6 +300,19 @@ def _diabetes_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             for comp in complications:
                 if comp in cands:
                     _drop(cands, ctx, comp, rule_id, f"included in combination code {code}")
+    # E1x.8 "with unspecified complications" is for complications documented but not specified:
+    # not when a combination code specifies them, nor when the words say only "diabetes" (that is
+    # E1x.9, "without complications").
+    for dm in sorted({combo["diabetes"] for combo in rules_data()["combinations"]}):
+        vague = next((c for c in cands if c.code == f"{dm}.8"), None)
+        if vague is None:
+            continue
+        specific = [c for c in cands if c.code.startswith(dm) and c.code not in (f"{dm}.8", f"{dm}.9")]
+        plain = bases.get(dm) or next((c for c in cands if c.code == f"{dm}.9"), None)
+        if specific:
+            _drop(cands, ctx, vague, rule_id, f"the complications are specified by {specific[0].code}")
+        elif plain is not None and not any("complicat" in m.text.lower() for m in vague.mentions):
+            _drop(cands, ctx, vague, rule_id, f"no complication documented: {plain.code}")
     return cands
 
 
@@ -393,6 +405,29 @@ def _integral_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         ]
         if explains:
             _drop(cands, ctx, cand, "ocg.I.B.5.v2", f"integral to {explains[0].code} (OCG I.B.4-5)")
+    return cands
+
+
+@rule(
+    "ocg.I.C.6.b.v1",
+    "I.C.6.b.1",
+    "G89 pain codes only for pain specified as acute, chronic, central, postprocedural or neoplasm related",
+)
+def _pain_g89(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG I.C.6.b.1: "When pain is not specified as acute or chronic, post-thoracotomy,
+    # postprocedural, or neoplasm-related, do not assign codes from category G89."  The word "pain"
+    # alone is a symptom (R52, or pain by site), not "Pain, not elsewhere classified".
+    words = tuple(rules_data()["pain_g89"]["qualifiers"])
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+    for cand in [c for c in cands if c.code.startswith("G89")]:
+        if not any(pattern.search(m.text) for m in cand.mentions if not m.negated):
+            _drop(
+                cands,
+                ctx,
+                cand,
+                "ocg.I.C.6.b.v1",
+                "not coded: the pain is not specified as G89 requires (OCG I.C.6.b.1)",
+            )
     return cands
 
 
@@ -518,8 +553,14 @@ def _statement_place(cands: list[Candidate]) -> dict[int, tuple[int, int]]:
     for cand in cands:
         live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
         first[id(cand)] = min(
-            ((next((i for i, names in enumerate(STATEMENT_TIERS) if m.section in names), none), m.start, m.document_id)
-             for m in live),
+            (
+                (
+                    next((i for i, names in enumerate(STATEMENT_TIERS) if m.section in names), none),
+                    m.start,
+                    m.document_id,
+                )
+                for m in live
+            ),
             default=(none, 0, ""),
         )
     places = {}
