@@ -265,21 +265,21 @@ def code(
     A file that cannot be read is reported on stderr; the others are still coded (exit status 1).
     """
     from medcoder.cli.views import emit_coding
-    from medcoder.coding.engine import Coder
     from medcoder.coding.sitemodel import SiteModel
     from medcoder.errors import ReadError
     from medcoder.ingest import read_paths
     from medcoder.models import Setting
+    from medcoder.pipeline import Pipeline
 
     model = SiteModel.load(model_path) if model_path else None
-    coder = Coder(_kb(), model, min_confidence)
+    pipeline = Pipeline(_kb(), model, min_confidence)
     failures = 0
     for item in read_paths(list(paths), setting=Setting(setting) if setting else None):
         if isinstance(item, ReadError):
             failures += 1
             err(f"error {item}")
             continue
-        emit_coding(item, coder.code(item), fmt)
+        emit_coding(item, pipeline.run(item), fmt)
     if failures:
         sys.exit(1)
 

@@ -158,11 +158,12 @@ def example_encounter() -> Any:
     """The bundled (fictional) inpatient discharge summary as an Encounter."""
     import datetime as dt
 
-    from medcoder.models import Document, Encounter
+    from medcoder.models import Document, Encounter, Patient
 
     text = resources.files("medcoder").joinpath(EXAMPLE).read_text(encoding="utf-8")
     return Encounter(
         id="discharge-summary-1",
+        patient=Patient(age=67, sex="M"),
         setting="inpatient",
         admit_date=dt.date(2026, 4, 20),
         discharge_date=dt.date(2026, 4, 24),
@@ -173,10 +174,10 @@ def example_encounter() -> Any:
 
 def run_example(kb: KnowledgeBase, fmt: str) -> None:
     """Code the bundled example encounter with the engine and the bundled code sets (no site model)."""
-    from medcoder.coding.engine import Coder
+    from medcoder.pipeline import Pipeline
 
     encounter = example_encounter()
-    result = Coder(kb).code(encounter)
+    result = Pipeline(kb).run(encounter)
     if fmt == "table":
         click.echo(f"Example: {EXAMPLE} (bundled, fictional), coded without a site model\n")
     emit_coding(encounter, result, fmt)
@@ -225,4 +226,14 @@ def emit_coding(encounter: Any, result: Any, fmt: str) -> None:
         for a in result.diagnoses
     ]
     click.echo(table(("#", "code", "description", "conf", "supporting words"), rows, max_width=60))
+    if result.drg:
+        drg = result.drg
+        click.echo(f"MS-DRG {drg['drg']} (MDC {drg['mdc']}) {drg.get('description', '')}  [grouper v{drg['version']}]")
+    if result.hcc:
+        hccs = ", ".join(h["hcc"] for m in result.hcc["models"] for h in m["hccs"])
+        click.echo(
+            f"CMS-HCC payment year {result.hcc['payment_year']}: RAF {result.hcc['risk_score']} (HCCs {hccs or 'none'})"
+        )
+    for edit in result.edits:
+        click.echo(f"{edit.severity.value}: {edit.message} [{edit.rule_id}]")
     click.echo("")
