@@ -139,3 +139,20 @@ def test_cli_pcs_table_builder(full, capsys):
 def test_cli_verify_ok(full, capsys):
     status, out, _ = run(capsys, "codesets", "verify")
     assert status == 0 and "FAIL" not in out
+
+
+def test_cli_em_level_with_reasoning(tmp_path, capsys):
+    note = tmp_path / "visit.txt"
+    note.write_text(
+        "ASSESSMENT AND PLAN:\n"
+        "1. Type 2 diabetes mellitus, uncontrolled, worsening. Increase metformin to 1000 mg twice daily.\n"
+        "2. Essential hypertension, stable. Continue lisinopril 10 mg daily.\n"
+        "Ordered hemoglobin A1c and basic metabolic panel.\n",
+        encoding="utf-8",
+    )
+    status, out, _ = run(capsys, "em", str(note), "--patient", "established", "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and data["code"] == "99214" and data["basis"] == "mdm"
+    assert any(line.startswith("Risk:") for line in data["reasoning"])
+    status, _, err = run(capsys, "em", str(tmp_path / "absent.txt"), "--patient", "new")
+    assert status != 0 and err.startswith("error E150")

@@ -320,6 +320,33 @@ def train(docs: Path, code_files: tuple[Path, ...], out: Path, folds: int) -> No
         click.echo("site conventions (rules this history does not follow): " + ", ".join(off))
 
 
+@cli.command()
+@click.argument("note", type=click.Path(path_type=Path))
+@click.option("--patient", "patient_type", type=click.Choice(["new", "established"]), required=True)
+@FORMAT
+def em(note: Path, patient_type: str, fmt: str) -> None:
+    """Office / outpatient E/M level (99202-99205, 99211-99215) of a visit note, with the reasoning.
+
+    \b
+    Example:  medcoder em visit.txt --patient established
+    """
+    from medcoder.coding.em import assess_note
+    from medcoder.errors import InputFileError
+
+    try:
+        text = note.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(note, f"cannot read the note ({exc.__class__.__name__})") from None
+    result = assess_note(note.stem, text, patient_type)  # type: ignore[arg-type]
+    if fmt == "json":
+        emit_json(result.model_dump(mode="json"))
+        return
+    basis = {"mdm": "medical decision making", "time": "total time", "minimal": "minimal service"}[result.basis]
+    click.echo(f"{result.code}  ({result.patient_type} patient, by {basis})")
+    for line in result.reasoning:
+        click.echo(f"  {line}")
+
+
 # --- code sets --------------------------------------------------------------------------------
 
 
