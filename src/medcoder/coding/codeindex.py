@@ -4,6 +4,7 @@ of the most specific billable code the documentation supports (OCG I.B.2-3, I.A.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from medcoder.codesets.icd10cm.tabular import seventh_character_form
@@ -86,6 +87,8 @@ class CodeIndex:
             if not node.children:
                 return None
             child = self._pick_child(node, laterality)
+            if child is None:
+                return None
             steps.append(f"{node.code} is a header: {child.code} ({child.description})")
             node = child
         if node is None or not node.billable:
@@ -100,21 +103,38 @@ class CodeIndex:
         closed = [o for o in options if ("open fracture" in o[1]) == open_fracture]
         return (closed or options)[0][0]
 
-    def _pick_child(self, node: Node, laterality: str | None) -> Node:
+    def _pick_child(self, node: Node, laterality: str | None) -> Node | None:
+        """The child a coder takes when the note says no more than the header: the documented side,
+        else the classification's default (".9"/"unspecified", e.g. J45.909, E11.9, N18.9).  A header
+        with no default (G89 "Pain, not elsewhere classified") resolves to nothing: the note must say
+        which."""
         children = [self.nodes[c] for c in node.children]
+
+        def sided(c: Node) -> bool:
+            text = c.description.lower()
+            return "right" in text or "left" in text or "bilateral" in text
+
         if laterality:
-            side = {"right": "right", "left": "left", "bilateral": "bilateral"}[laterality]
-            sided = [c for c in children if side in c.description.lower()]
-            if sided:
-                return sided[0]
-        unspecified = [c for c in children if "unspecified" in c.description.lower()]
-        if laterality is None:
-            # prefer "unspecified side" over a side the note did not give
-            plain = [c for c in unspecified if not any(s in c.description.lower() for s in ("right", "left"))]
-            if plain:
-                return plain[0]
-        if unspecified:
-            return unspecified[0]
-        # "without complication" / ".9" style default: the last child ending in 9, else the first
-        nines = [c for c in children if c.code.replace(".", "").endswith("9")]
-        return nines[0] if nines else children[0]
+            matching = [c for c in children if laterality in c.description.lower()]
+            if matching:
+                return matching[0]
+        plain = [c for c in children if not sided(c) or "unspecified side" in c.description.lower()]
+
+        def default_words(c: Node) -> bool:
+            text = c.description.lower()
+            return any(w in text for w in ("unspecified", "without", "uncomplicated", " nos")) and not re.search(
+                r"\bwith unspecified\b", text
+            )
+
+        for pool in (
+            [c for c in plain if c.code.endswith("9") and default_words(c)],
+            [
+                c
+                for c in plain
+                if "unspecified" in c.description.lower()
+                and not re.search(r"\bwith unspecified\b", c.description.lower())
+            ],
+        ):
+            if pool:
+                return pool[0]
+        return None

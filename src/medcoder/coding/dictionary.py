@@ -212,8 +212,12 @@ def build_cm_dictionary(kb, release_id: str) -> TermDictionary:
         (release_id,),
     ):
         titles[code] = description
-        if description.lower().startswith("other ") and not (billable or seventh):
-            continue  # "Other hypertension" (a header) is a catch-all, not what "hypertension" means
+        if description.lower().startswith("other ") and (
+            not (billable or seventh) or len(content_stems(description)) <= 1
+        ):
+            # "Other hypertension" (a header) and "Other appendicitis" (K36) are catch-alls for kinds
+            # the note must name, not what a bare "hypertension" or "appendicitis" means
+            continue
         entries.append((code, description, "description"))
     for code, text in kb.query(
         "SELECT code, text FROM cm_notes WHERE release_id = ? AND type = 'inclusionTerm' ORDER BY code, ord",

@@ -163,7 +163,10 @@ class Coder:
 
     def _assignment(self, cand: Candidate, sequence_no: int, ctx: Context) -> CodeAssignment:
         node = ctx.index.get(cand.code)
-        mentions = sorted(cand.mentions, key=lambda m: (not m.affirmed, -m.score, m.start))
+        # evidence is what supports the code: affirmed mentions; others only when nothing else does
+        # (an uncertain inpatient diagnosis coded as established, OCG II.H)
+        affirmed = [m for m in cand.mentions if m.affirmed]
+        mentions = sorted(affirmed or cand.mentions, key=lambda m: (-m.score, m.start))
         evidence = []
         seen = set()
         for m in mentions:

@@ -1,9 +1,13 @@
 """The ICD-10-CM Official Guidelines for Coding and Reporting as explicit rules.
 
-Each rule has a versioned id and the guideline section it implements, and works on the scored
-candidates of one encounter.  The engine applies them in registry order; a site model may turn a
-rule off where the site's own coded history shows its coders do otherwise (recorded in the model's
-``conventions`` and in the result's provenance).
+Each rule has a versioned id and the guideline section it implements.  Filter rules work on the
+scored candidates of one encounter (remove, combine, replace); sequence rules put the reported codes
+in order.  The engine applies the current version of each, in registry order; a site model may turn
+a rule off where the site's own coded history shows its coders do otherwise (recorded in the
+model's ``conventions``, keyed by the id without its version, and in the result's provenance).
+
+A behaviour change gets a new version (``ocg.I.B.5.v2``); the old version stays registered and
+resolvable with :func:`get_rule`, so a result's provenance can be re-run with the rules it names.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ class Context:
     cache: dict[str, list[str]] = field(default_factory=dict)
 
     def enabled(self, rule_id: str) -> bool:
-        return self.conventions.get(rule_id.rsplit(".v", 1)[0], True)
+        """Is the rule on?  Conventions name rules without their version (``ocg.I.B.5``)."""
+        return self.conventions.get(base_id(rule_id), True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +128,32 @@ def _family(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+ASSERTION_RULES = {
+    "negated": "ocg.assertion.negated",
+    "family": "ocg.assertion.family",
+    "hypothetical": "ocg.assertion.hypothetical",
+}
+
+
+def _not_for_patient(cand: Candidate, ctx: Context, kind: str) -> bool:
+    """Every mention of ``cand`` is of assertion ``kind`` or of another kind whose rule is on, and
+    one at least is of ``kind``: the rule for ``kind`` is the one that drops it.  (v1 rules also
+    dropped the other kinds, so switching one off, as a site model may, changed nothing.)"""
+    kinds = {k for k, base in ASSERTION_RULES.items() if k == kind or ctx.enabled(base)}
+    return any(getattr(m, kind) for m in cand.mentions) and all(
+        any(getattr(m, k) for k in kinds) for m in cand.mentions
+    )
+
+
 @rule("ocg.assertion.family.v2", "I.C.21.c.4 (family history is a Z code, not the condition)", "family history")
 def _family_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
-    # v2: a family history code (Z80-Z84) is how a family member's condition is reported for the
-    # patient (OCG I.C.21.c.4); its "family history of" wording is not a reason to drop it.
+    # v2: (1) a family history code (Z80-Z84) is how a family member's condition is reported for
+    # the patient (OCG I.C.21.c.4): its "family history of" wording is no reason to drop it;
+    # (2) negated mentions count against a code only while the negation rule is on.
     for cand in list(cands):
         if cand.code.startswith(FAMILY_HISTORY_CODES):
             continue
-        if all(m.family or m.negated for m in cand.mentions):
+        if _not_for_patient(cand, ctx, "family"):
             _drop(cands, ctx, cand, "ocg.assertion.family.v2", "not coded for the patient: a family member's condition")
     return cands
 
@@ -140,6 +163,15 @@ def _hypothetical(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     for cand in list(cands):
         if all(m.hypothetical or m.negated or m.family for m in cand.mentions):
             _drop(cands, ctx, cand, "ocg.assertion.hypothetical.v1", "not coded: hypothetical (e.g. 'return if ...')")
+    return cands
+
+
+@rule("ocg.assertion.hypothetical.v2", "I.B.1", "conditions mentioned only as possibilities to watch for")
+def _hypothetical_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: negated and family mentions count against a code only while their own rules are on.
+    for cand in list(cands):
+        if _not_for_patient(cand, ctx, "hypothetical"):
+            _drop(cands, ctx, cand, "ocg.assertion.hypothetical.v2", "not coded: hypothetical (e.g. 'return if ...')")
     return cands
 
 
@@ -273,11 +305,11 @@ def _diabetes_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     bases: dict[str, Candidate] = {}
     for combo in rules_data()["combinations"]:
         code, dm = combo["code"], combo["diabetes"]
-        complications = _find(cands, combo["with"])
-        if not complications or ctx.index.get(code) is None:
-            continue
         base = bases.get(dm) or next((c for c in cands if c.code == f"{dm}.9"), None)
         if base is None:
+            continue
+        complications = _find(cands, combo["with"])
+        if not complications or ctx.index.get(code) is None:
             continue
         bases[dm] = base
         if not any(c.code == code for c in cands):
@@ -303,11 +335,12 @@ def _diabetes_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # E1x.8 "with unspecified complications" is for complications documented but not specified:
     # not when a combination code specifies them, nor when the words say only "diabetes" (that is
     # E1x.9, "without complications").
+    combination_codes = {combo["code"] for combo in rules_data()["combinations"]}
     for dm in sorted({combo["diabetes"] for combo in rules_data()["combinations"]}):
         vague = next((c for c in cands if c.code == f"{dm}.8"), None)
         if vague is None:
             continue
-        specific = [c for c in cands if c.code.startswith(dm) and c.code not in (f"{dm}.8", f"{dm}.9")]
+        specific = [c for c in cands if c.code in combination_codes and c.code.startswith(dm)]
         plain = bases.get(dm) or next((c for c in cands if c.code == f"{dm}.9"), None)
         if specific:
             _drop(cands, ctx, vague, rule_id, f"the complications are specified by {specific[0].code}")
@@ -387,47 +420,24 @@ def _established(cand: Candidate, ctx: Context) -> bool:
 def _integral_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # v2: (1) an inpatient's "probable pneumonia" is coded as established (OCG II.H), so its fever
     # and cough are integral to it as well; (2) a symptom also yields to a more specific symptom
-    # of the same kind (unspecified pain R52 when the note says where: R10.-, R07.-, M54.- ...).
+    # of the same kind (unspecified pain R52 when the note says where: R10.-, R07.-, M54.- ...);
+    # (3) the symptoms the table lists outside chapter 18 (otalgia H92.0-) are symptoms too.
     table = {k: v for k, v in rules_data()["integral_symptoms"].items() if k != "about"}
-    symptoms = [c for c in cands if c.code.startswith("R")]
-    confirmed = [c for c in cands if not c.code.startswith("R") and _established(c, ctx)]
+    keys = sorted(table, key=len, reverse=True)
+    elsewhere = [p for p in keys if not p.startswith("R")]  # symptoms classified in other chapters
+    symptoms = [c for c in cands if c.code.startswith("R") or any(matches_prefix(c.code, p) for p in elsewhere)]
+    ids = {id(c) for c in symptoms}
+    confirmed = [c for c in cands if id(c) not in ids and _established(c, ctx)]
     pool = confirmed + [c for c in symptoms if any(m.affirmed for m in c.mentions)]
+    plain = [(d, d.code.replace(".", "")) for d in pool]
     for cand in symptoms:
-        prefix = next((p for p in sorted(table, key=len, reverse=True) if matches_prefix(cand.code, p)), None)
+        prefix = next((p for p in keys if matches_prefix(cand.code, p)), None)
         if prefix is None:
             continue
-        explains = [
-            d
-            for d in pool
-            if d is not cand
-            and not d.code.startswith(cand.code[:3])
-            and any(matches_prefix(d.code, p) for p in table[prefix])
-        ]
+        wanted = tuple(p.replace(".", "") for p in table[prefix])
+        explains = [d for d, code in plain if d is not cand and code[:3] != cand.code[:3] and code.startswith(wanted)]
         if explains:
             _drop(cands, ctx, cand, "ocg.I.B.5.v2", f"integral to {explains[0].code} (OCG I.B.4-5)")
-    return cands
-
-
-@rule(
-    "ocg.I.C.6.b.v1",
-    "I.C.6.b.1",
-    "G89 pain codes only for pain specified as acute, chronic, central, postprocedural or neoplasm related",
-)
-def _pain_g89(cands: list[Candidate], ctx: Context) -> list[Candidate]:
-    # OCG I.C.6.b.1: "When pain is not specified as acute or chronic, post-thoracotomy,
-    # postprocedural, or neoplasm-related, do not assign codes from category G89."  The word "pain"
-    # alone is a symptom (R52, or pain by site), not "Pain, not elsewhere classified".
-    words = tuple(rules_data()["pain_g89"]["qualifiers"])
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
-    for cand in [c for c in cands if c.code.startswith("G89")]:
-        if not any(pattern.search(m.text) for m in cand.mentions if not m.negated):
-            _drop(
-                cands,
-                ctx,
-                cand,
-                "ocg.I.C.6.b.v1",
-                "not coded: the pain is not specified as G89 requires (OCG I.C.6.b.1)",
-            )
     return cands
 
 
@@ -442,6 +452,7 @@ def _excludes1_refs(ctx: Context, code: str) -> list[str]:
     return ctx.cache[code]
 
 
+@lru_cache(maxsize=262_144)
 def ref_covers(ref: str, code: str) -> bool:
     """Does a note reference (``E10-``, ``P70-P74``, ``O24.4-``, ``J45.909``) cover ``code``?"""
     plain = code.replace(".", "")
@@ -485,10 +496,22 @@ def _shared_strength(a: Candidate, b: Candidate) -> tuple[tuple[int, float], tup
     return max((m.words, round(m.score, 6)) for m, _ in pairs), max((n.words, round(n.score, 6)) for _, n in pairs)
 
 
-def _excludes(ctx: Context, a: Candidate, b: Candidate) -> bool:
-    return any(ref_covers(r, b.code) for r in _excludes1_refs(ctx, a.code)) or any(
-        ref_covers(r, a.code) for r in _excludes1_refs(ctx, b.code)
-    )
+def _excluded_pairs(ctx: Context, cands: list[Candidate]) -> set[tuple[int, int]]:
+    """(id, id) of the candidates an Excludes1 note of either one keeps apart, both ways round."""
+    pairs: set[tuple[int, int]] = set()
+    for a in cands:
+        refs = _excludes1_refs(ctx, a.code)
+        if not refs:
+            continue
+        for b in cands:
+            if b is a:
+                continue
+            for r in refs:  # a plain loop: this runs for every pair of candidates
+                if ref_covers(r, b.code):
+                    pairs.add((id(a), id(b)))
+                    pairs.add((id(b), id(a)))
+                    break
+    return pairs
 
 
 @rule("ocg.I.A.12.a.v2", "I.A.12.a", "Excludes1 pairs are never reported together")
@@ -498,22 +521,24 @@ def _excludes1_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # "acute bronchitis" is J20.9, not J40 "bronchitis not specified as acute or chronic");
     # otherwise the more confident.  The notes of both codes are read (v1 read only the surer's).
     rule_id = "ocg.I.A.12.a.v2"
-    for cand in sorted(cands, key=lambda c: (-c.confidence, c.code)):
-        for other in sorted(cands, key=lambda c: (-c.confidence, c.code)):
-            if cand not in cands:
+    order = sorted(cands, key=lambda c: (-c.confidence, c.code))
+    pairs = _excluded_pairs(ctx, order)
+    gone: set[int] = set()
+    for i, cand in enumerate(order):
+        for j, other in enumerate(order):
+            if id(cand) in gone:
                 break
-            if other is cand or other not in cands or not _excludes(ctx, cand, other):
+            if j == i or id(other) in gone or (id(cand), id(other)) not in pairs:
                 continue
             strength = _shared_strength(cand, other)
             if strength is not None and strength[0] != strength[1]:
                 keep, drop = (cand, other) if strength[0] > strength[1] else (other, cand)
                 why = "the note's words support it better"
             else:
-                keep, drop = (
-                    (cand, other) if (cand.confidence, other.code) >= (other.confidence, cand.code) else (other, cand)
-                )
+                keep, drop = (cand, other) if i < j else (other, cand)
                 why = "more confident"
             _drop(cands, ctx, drop, rule_id, f"Excludes1 with {keep.code} ({why}): not reported together")
+            gone.add(id(drop))
     return cands
 
 
@@ -598,56 +623,20 @@ def _note_refs(ctx: Context, code: str, kind: str) -> list[str]:
     return ctx.cache[key]
 
 
+def _covered(cands: list[Candidate], owner: Candidate, refs: list[str]) -> list[Candidate]:
+    """The candidates (other than ``owner``) that one of a note's references covers."""
+    if not refs:
+        return []
+    return [c for c in cands if c is not owner and any(ref_covers(r, c.code) for r in refs)]
+
+
 @rule(
-    "ocg.I.A.13.v2",
+    "ocg.I.A.13.v1",
     "I.A.13",
-    "'code first' and 'use additional code' notes: the etiology, and the code carrying the note, first",
+    "manifestation codes ('in diseases classified elsewhere') after their etiology",
     stage="sequence",
 )
-def _instructed_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
-    # OCG I.A.13: a code with a "code first" note is sequenced after the condition it names (the
-    # etiology before its manifestation "in diseases classified elsewhere"); a code with a "use
-    # additional code" note is sequenced before the code it asks for (I11.0 before its I50.-).
-    # v2 (v1 handled only manifestation codes, and missed "in other diseases classified
-    # elsewhere"): the one that belongs first moves up to the other's place.
-    rule_id = "ocg.I.A.13.v2"
-    edges: list[tuple[Candidate, Candidate, str]] = []
-    for cand in ordered:
-        etiologies = [
-            c
-            for c in ordered
-            if c is not cand and any(ref_covers(r, c.code) for r in _note_refs(ctx, cand.code, "codeFirst"))
-        ]
-        edges.extend(
-            (c, cand, f"sequenced before {cand.code}: its 'code first' note names {c.code} (OCG I.A.13)")
-            for c in etiologies
-        )
-        edges.extend(
-            (cand, c, f"sequenced before {c.code}: its 'use additional code' note asks for it (OCG I.A.13)")
-            for c in ordered
-            if c is not cand and any(ref_covers(r, c.code) for r in _note_refs(ctx, cand.code, "useAdditionalCode"))
-        )
-        node = ctx.index.get(cand.code)
-        if not etiologies and node is not None and _MANIFESTATION.search(node.description):
-            cand.rules.append(rule_id)
-            cand.steps.append("manifestation code: its etiology ('code first') is not documented; query the provider")
-    for _ in range(len(ordered) + 1):
-        moved = False
-        for first, then, why in edges:
-            i, j = ordered.index(first), ordered.index(then)
-            if i > j:
-                ordered.insert(j, ordered.pop(i))
-                moved = True
-                if why not in first.steps:
-                    first.rules.append(rule_id)
-                    first.steps.append(why)
-        if not moved:
-            break
-    return ordered
-
-
 def _etiology_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
-    """OCG I.A.13 as first implemented (superseded by ``ocg.I.A.13.v2``; kept so the id resolves)."""
     for cand in list(ordered):
         node = ctx.index.get(cand.code)
         if node is None or "in diseases classified elsewhere" not in node.description:
@@ -668,9 +657,44 @@ def _etiology_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     return ordered
 
 
-rule(
-    "ocg.I.A.13.v1",
+@rule(
+    "ocg.I.A.13.v2",
     "I.A.13",
-    "manifestation codes ('in diseases classified elsewhere') after their etiology",
+    "'code first' and 'use additional code' notes: the etiology, and the code carrying the note, first",
     stage="sequence",
-)(_etiology_first)
+)
+def _instructed_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG I.A.13: a code with a "code first" note is sequenced after the condition it names (the
+    # etiology before its manifestation "in diseases classified elsewhere"); a code with a "use
+    # additional code" note is sequenced before the code it asks for (I11.0 before its I50.-).
+    # v2 (v1 handled only manifestation codes, and missed "in other diseases classified
+    # elsewhere"): the one that belongs first moves up to the other's place.
+    rule_id = "ocg.I.A.13.v2"
+    edges: list[tuple[Candidate, Candidate, str]] = []
+    for cand in ordered:
+        etiologies = _covered(ordered, cand, _note_refs(ctx, cand.code, "codeFirst"))
+        edges.extend(
+            (c, cand, f"sequenced before {cand.code}, whose 'code first' note names it (OCG I.A.13)")
+            for c in etiologies
+        )
+        edges.extend(
+            (cand, c, f"sequenced before {c.code}, which its 'use additional code' note asks for (OCG I.A.13)")
+            for c in _covered(ordered, cand, _note_refs(ctx, cand.code, "useAdditionalCode"))
+        )
+        node = ctx.index.get(cand.code)
+        if not etiologies and node is not None and _MANIFESTATION.search(node.description):
+            cand.rules.append(rule_id)
+            cand.steps.append("manifestation code: its etiology ('code first') is not documented; query the provider")
+    for _ in range(len(ordered) + 1):
+        moved = False
+        for first, then, why in edges:
+            i, j = ordered.index(first), ordered.index(then)
+            if i > j:
+                ordered.insert(j, ordered.pop(i))
+                moved = True
+                if why not in first.steps:
+                    first.rules.append(rule_id)
+                    first.steps.append(why)
+        if not moved:
+            break
+    return ordered

@@ -67,7 +67,9 @@ def _additional_refs(ctx: Context, code: str) -> list[str]:
     if key not in ctx.cache:
         node = ctx.kb.cm(code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
         notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
-        ctx.cache[key] = [r for n in notes if n.type in ("useAdditionalCode", "codeAlso") for r in n.refs]
+        # partners the classification asks for beside this code: "use additional", "code also",
+        # and the etiology a manifestation's "code first" names (G30.9 under F02.80, OCG I.A.13)
+        ctx.cache[key] = [r for n in notes if n.type in ("useAdditionalCode", "codeAlso", "codeFirst") for r in n.refs]
     return ctx.cache[key]
 
 

@@ -19,13 +19,11 @@ _STEMMER = snowballstemmer.stemmer("english")
 # Words that carry no meaning for matching a condition.  Classification words (unspecified,
 # other, NEC) are not in the notes; connectives are everywhere.
 STOPWORDS = frozenset(
-    """a an the of and or with without in on at to for by from due as is was were are be been being
+    """a an the of and or with in on at to for by from due as is was were are be been being
     this that these those it its their his her he she they patient patients which who whom whose
     than then there here into onto upon over under other unspecified specified nos nec elsewhere
-    classified not otherwise type site part use also but both either neither such same""".split()
+    classified not otherwise site part also but both either neither such same""".split()
 )
-# Words that change meaning and must match when a term has them.
-KEEP = frozenset({"without", "not", "type"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,567 @@
+"""Each ICD-10-CM guideline rule of ``guidelines.RULES`` on hand-written notes (fictional patients),
+through the public path ``Coder(kb).code(Encounter(...))`` with no site model.
+
+Every case also runs with its rule switched off (as a site model's ``conventions`` would) and
+checks that the outcome changes the way the rule's absence predicts: a case that still passes
+with its rule removed does not test that rule.  Test ids cite the guideline section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from medcoder.coding.guidelines import RULES, base_id
+from tests.coding.helpers import codes, encounter, has
+
+# --- notes --------------------------------------------------------------------------------------
+
+APPENDICITIS = """DISCHARGE SUMMARY
+CHIEF COMPLAINT: Abdominal pain.
+HISTORY OF PRESENT ILLNESS: 24-year-old man with 18 hours of periumbilical abdominal pain migrating \
+to the right lower quadrant, with nausea and anorexia.
+HOSPITAL COURSE: Laparoscopic appendectomy on the day of admission; uneventful recovery.
+DISCHARGE DIAGNOSES:
+1. Acute appendicitis.
+"""
+
+PROBABLE_PNEUMONIA_INPATIENT = """DISCHARGE SUMMARY
+HISTORY OF PRESENT ILLNESS: 71-year-old woman admitted with fever, productive cough and right basilar crackles.
+HOSPITAL COURSE: Treated with ceftriaxone and azithromycin; afebrile after 48 hours.
+DISCHARGE DIAGNOSES:
+1. Probable pneumonia.
+"""
+
+PROBABLE_PNEUMONIA_OUTPATIENT = """URGENT CARE NOTE
+HISTORY OF PRESENT ILLNESS: 58-year-old man with three days of fever and productive cough. Crackles at the right base.
+ASSESSMENT: Probable community-acquired pneumonia. Chest X-ray ordered.
+"""
+
+DIABETES_CKD = """PROGRESS NOTE
+ASSESSMENT AND PLAN:
+1. Type 2 diabetes mellitus. A1c 7.4%, continue metformin at a reduced dose.
+2. Chronic kidney disease stage 3a. eGFR 52, stable; recheck in 3 months.
+"""
+
+DIABETES_POLYNEUROPATHY = """PROGRESS NOTE
+ASSESSMENT AND PLAN:
+1. Type 2 diabetes mellitus, on insulin glargine.
+2. Peripheral polyneuropathy with burning feet at night. Start gabapentin.
+"""
+
+DIABETES_TWO_COMPLICATIONS = """PROGRESS NOTE
+ASSESSMENT AND PLAN:
+1. Type 2 diabetes mellitus. A1c 7.4%, continue metformin.
+2. Chronic kidney disease stage 3a. eGFR 52, stable.
+3. Peripheral polyneuropathy, numbness in both feet. Continue gabapentin.
+"""
+
+HYPERTENSION_HEART_FAILURE = """DISCHARGE SUMMARY
+HOSPITAL COURSE: Diuresed with intravenous furosemide, 4 kg down; discharged on carvedilol and lisinopril.
+DISCHARGE DIAGNOSES:
+1. Acute on chronic systolic heart failure.
+2. Hypertension.
+"""
+
+HYPERTENSION_CKD = """PROGRESS NOTE
+ASSESSMENT:
+1. Hypertension, on lisinopril.
+2. Chronic kidney disease stage 3b.
+"""
+
+HYPERTENSION_HEART_FAILURE_CKD = """DISCHARGE SUMMARY
+DISCHARGE DIAGNOSES:
+1. Acute on chronic diastolic heart failure.
+2. Hypertension.
+3. Chronic kidney disease stage 4.
+"""
+
+ACUTE_BRONCHITIS = """URGENT CARE NOTE
+HISTORY OF PRESENT ILLNESS: 34-year-old teacher with a week of productive cough and chest tightness after a cold. \
+She was told two years ago that she had bronchitis.
+ASSESSMENT: Acute bronchitis.
+PLAN: Fluids, rest, honey for the cough.
+"""
+
+ALZHEIMER_DEMENTIA = """DISCHARGE SUMMARY
+HISTORY OF PRESENT ILLNESS: 81-year-old man brought in by his daughter for increasing forgetfulness; \
+he got lost in his own neighbourhood twice this month.
+DISCHARGE DIAGNOSES:
+1. Dementia in Alzheimer's disease, without behavioral disturbance.
+2. Late onset Alzheimer's disease.
+"""
+
+HISTORY_OF_BREAST_CANCER = """ANNUAL EXAM
+PAST MEDICAL HISTORY: History of breast cancer, treated with mastectomy, no evidence of disease. Hypertension. \
+Pneumonia in 2019, resolved.
+MEDICATIONS: Lisinopril 10 mg daily.
+ASSESSMENT: Essential hypertension, well controlled.
+"""
+
+PAST_BREAST_CANCER = """NEW PATIENT VISIT
+PAST MEDICAL HISTORY: Carcinoma of the left breast, treated with left mastectomy in 2015, no evidence of disease since.
+ASSESSMENT: Essential hypertension. Start amlodipine.
+"""
+
+PYELONEPHRITIS = """DISCHARGE SUMMARY
+PAST MEDICAL HISTORY: Essential hypertension. Hyperlipidemia.
+HOSPITAL COURSE: Treated with intravenous ceftriaxone, then oral ciprofloxacin.
+DISCHARGE DIAGNOSES:
+1. Acute pyelonephritis.
+2. Essential hypertension.
+3. Hyperlipidemia.
+"""
+
+GOUT_VISIT = """FAMILY MEDICINE VISIT
+HISTORY OF PRESENT ILLNESS: 61-year-old man woke with a hot, swollen right big toe.
+ASSESSMENT:
+1. Acute gout of the right foot. Colchicine, then allopurinol once settled.
+2. Essential hypertension.
+3. Type 2 diabetes mellitus, on metformin.
+"""
+
+PALPITATIONS = """EMERGENCY DEPARTMENT NOTE
+HISTORY OF PRESENT ILLNESS: 45-year-old man with palpitations since this morning. He denies chest pain. \
+Chest X-ray shows no evidence of pneumonia.
+ASSESSMENT: Paroxysmal atrial fibrillation.
+"""
+
+FAMILY_HISTORY = """CLINIC NOTE
+FAMILY HISTORY: Mother had breast cancer at 52. Father with type 2 diabetes.
+SOCIAL HISTORY: Never smoker.
+ASSESSMENT: Essential hypertension.
+"""
+
+OTITIS_MEDIA = """PEDIATRIC CLINIC NOTE
+HISTORY OF PRESENT ILLNESS: 4-year-old boy with left ear pain and fever since last night. \
+Left tympanic membrane red and bulging.
+ASSESSMENT: Acute otitis media, left ear.
+PLAN: Amoxicillin for 10 days. Return if a rash develops or if he is not better in 48 hours.
+"""
+
+RIGHT_LOWER_QUADRANT_PAIN = """URGENT CARE NOTE
+CHIEF COMPLAINT: Abdominal pain.
+HISTORY OF PRESENT ILLNESS: 19-year-old woman with right lower quadrant abdominal pain since yesterday. \
+No vomiting.
+ASSESSMENT: Right lower quadrant abdominal pain. Ultrasound ordered; return tomorrow for results.
+"""
+
+HIP_FRACTURE = """EMERGENCY DEPARTMENT NOTE
+HISTORY OF PRESENT ILLNESS: 83-year-old woman tripped on a rug at home and fell onto her right hip; \
+unable to bear weight.
+IMPRESSION: Closed fracture of the neck of the right femur, initial encounter.
+"""
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleCase:
+    rule: str  # the rule's base id (what conventions switch)
+    text: str
+    setting: str = "outpatient"
+    present: tuple[str, ...] = ()  # codes (or code prefixes) reported with the rule on
+    absent: tuple[str, ...] = ()  # code prefixes never reported with the rule on
+    first: str | None = None  # the principal / first-listed code with the rule on
+    before: tuple[tuple[str, str], ...] = ()  # (a, b): a is sequenced before b with the rule on
+    tagged: tuple[str, ...] = ()  # codes whose rationale names the rule
+    off_present: tuple[str, ...] = ()  # ... with the rule off
+    off_absent: tuple[str, ...] = ()
+    off_first: str | None = None
+    off_not_first: str | None = None  # with the rule off, this code is not the first-listed
+    off_before: tuple[tuple[str, str], ...] = ()
+
+
+CASES = [
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.5",
+            APPENDICITIS,
+            "inpatient",
+            present=("K35.80",),
+            absent=("R10", "R52", "R11", "R63.0"),
+            off_present=("K35.80", "R10", "R11.0"),
+        ),
+        id="OCG-I.B.4-5:abdominal-pain-nausea-integral-to-appendicitis",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.5",
+            PROBABLE_PNEUMONIA_INPATIENT,
+            "inpatient",
+            present=("J18.9",),
+            absent=("R50", "R05"),
+            off_present=("J18.9", "R50.9", "R05"),
+        ),
+        id="OCG-I.B.4-5+II.H:fever-cough-integral-to-probable-pneumonia-inpatient",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.H",
+            PROBABLE_PNEUMONIA_INPATIENT,
+            "inpatient",
+            present=("J18.9",),
+            tagged=("J18.9",),
+            off_present=("J18.9",),  # kept either way for an inpatient; only the rule's rationale goes
+        ),
+        id="OCG-II.H:probable-pneumonia-inpatient-coded-as-established",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.H",
+            PROBABLE_PNEUMONIA_OUTPATIENT,
+            "outpatient",
+            present=("R50.9", "R05"),
+            absent=("J18",),
+            off_present=("J18.9",),
+        ),
+        id="OCG-IV.H:probable-pneumonia-outpatient-not-coded-symptoms-instead",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.9.diabetes",
+            DIABETES_CKD,
+            present=("E11.22", "N18.31"),
+            absent=("E11.9", "E11.8"),
+            before=(("E11.22", "N18.31"),),
+            tagged=("E11.22",),
+            off_present=("E11.9", "N18.31"),
+            off_absent=("E11.22",),
+        ),
+        id="OCG-I.A.15+I.B.9+I.C.4.a:type-2-diabetes-with-ckd-stage-3a-E11.22+N18.31",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.9.diabetes",
+            DIABETES_POLYNEUROPATHY,
+            present=("E11.42",),
+            absent=("E11.9", "G62", "G63"),
+            off_present=("E11.9", "G62.9"),
+            off_absent=("E11.42",),
+        ),
+        id="OCG-I.A.15+I.B.9+I.C.4.a:type-2-diabetes-with-polyneuropathy-E11.42",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.9.diabetes",
+            DIABETES_TWO_COMPLICATIONS,
+            present=("E11.22", "E11.42", "N18.31"),
+            absent=("E11.9", "E11.8", "G62"),
+            off_present=("E11.9",),
+            off_absent=("E11.22", "E11.42"),
+        ),
+        id="OCG-I.C.4.a:diabetes-with-two-complications-two-combination-codes",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.9.a",
+            HYPERTENSION_HEART_FAILURE,
+            "inpatient",
+            present=("I11.0", "I50.23"),
+            absent=("I10",),
+            tagged=("I11.0",),
+            off_present=("I10", "I50.23"),
+            off_absent=("I11",),
+        ),
+        id="OCG-I.C.9.a.1:hypertension-with-heart-failure-I11.0+I50.x",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.9.a",
+            HYPERTENSION_CKD,
+            present=("I12.9", "N18.32"),
+            absent=("I10",),
+            before=(("I12.9", "N18.32"),),
+            off_present=("I10", "N18.32"),
+            off_absent=("I12",),
+        ),
+        id="OCG-I.C.9.a.2:hypertension-with-ckd-I12.9+N18.x",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.9.a",
+            HYPERTENSION_HEART_FAILURE_CKD,
+            "inpatient",
+            present=("I13.0", "I50.33", "N18.4"),
+            absent=("I10", "I11", "I12"),
+            first="I13.0",
+            off_present=("I10", "I50.33", "N18.4"),
+            off_absent=("I13",),
+        ),
+        id="OCG-I.C.9.a.3:hypertension-with-heart-failure-and-ckd-I13.0",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.12.a",
+            ACUTE_BRONCHITIS,
+            present=("J20.9",),
+            absent=("J40",),
+            off_present=("J20.9", "J40"),
+        ),
+        id="OCG-I.A.12.a:excludes1-acute-bronchitis-not-with-bronchitis-NOS",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.13",
+            ALZHEIMER_DEMENTIA,
+            "inpatient",
+            present=("G30.1", "F02.80"),
+            first="G30.1",
+            before=(("G30.1", "F02.80"),),
+            tagged=("G30.1",),
+            off_first="F02.80",
+            off_before=(("F02.80", "G30.1"),),
+        ),
+        id="OCG-I.A.13:code-first-etiology-before-dementia-in-diseases-classified-elsewhere",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.13",
+            HYPERTENSION_HEART_FAILURE,
+            "inpatient",
+            first="I11.0",
+            before=(("I11.0", "I50.23"),),
+            off_first="I50.23",
+        ),
+        id="OCG-I.A.13+I.C.9.a.1:use-additional-code-I11.0-before-its-I50.x",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.history",
+            HISTORY_OF_BREAST_CANCER,
+            present=("Z85.3", "I10"),
+            absent=("C50", "C80", "J18"),
+            off_present=("J18.9",),
+        ),
+        id="OCG-I.C.21.c.4:history-of-breast-cancer-Z85.3-resolved-pneumonia-not-coded",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.history",
+            PAST_BREAST_CANCER,
+            present=("Z85.3", "I10"),
+            absent=("C50", "C80"),
+            tagged=("Z85.3",),
+            off_present=("C50.912",),
+            off_absent=("Z85",),
+        ),
+        id="OCG-I.C.21.c.4:excised-breast-carcinoma-in-past-history-Z85.3-not-C50",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.principal",
+            PYELONEPHRITIS,
+            "inpatient",
+            present=("N10", "I10", "E78.5"),
+            first="N10",
+            before=(("N10", "I10"), ("I10", "E78.5")),
+            off_not_first="N10",  # confidence order alone: a comorbidity outranks it
+        ),
+        id="OCG-II:principal-diagnosis-first-of-the-discharge-diagnoses",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.principal",
+            GOUT_VISIT,
+            present=("M10.9", "I10", "E11.9"),
+            absent=("R22",),
+            first="M10.9",
+            before=(("M10.9", "I10"), ("I10", "E11.9")),
+            off_not_first="M10.9",
+        ),
+        id="OCG-IV.A:first-listed-is-the-reason-for-the-visit-first-in-the-assessment",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.assertion.negated",
+            PALPITATIONS,
+            present=("I48.0",),
+            absent=("R07", "J18", "R52"),
+            off_present=("R07.9", "J18.9"),
+        ),
+        id="OCG-I.B.1:denied-chest-pain-and-no-evidence-of-pneumonia-not-coded",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.assertion.family",
+            FAMILY_HISTORY,
+            present=("I10",),
+            absent=("C50", "C80", "E11"),
+            off_present=("C50",),
+        ),
+        id="OCG-I.C.21.c.4:family-members-conditions-not-coded-for-the-patient",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.assertion.hypothetical",
+            OTITIS_MEDIA,
+            present=("H66.92",),
+            absent=("R21",),
+            off_present=("R21",),
+        ),
+        id="OCG-I.B.1:return-if-a-rash-develops-not-coded",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.3.specificity",
+            RIGHT_LOWER_QUADRANT_PAIN,
+            present=("R10.31",),
+            absent=("R10.9", "R10.30"),
+            off_present=("R10.31", "R10.9"),
+        ),
+        id="OCG-I.B.2-3:most-specific-sibling-right-lower-quadrant-pain",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.3.subsumed",
+            HIP_FRACTURE,
+            present=("S72.001A",),
+            absent=("S12",),
+            off_present=("S72.001A", "S12"),
+        ),
+        id="OCG-I.B.2-3:neck-of-femur-is-not-a-neck-fracture",
+    ),
+]
+
+
+def _check(result, present, absent, first, before, label: str) -> None:
+    found = codes(result)
+    for code in present:
+        assert has(found, code), f"{label}: {code} not reported: {found}"
+    for code in absent:
+        assert not has(found, code), f"{label}: {code} reported: {found}"
+    if first is not None:
+        assert found and found[0] == first, f"{label}: {first} is not first: {found}"
+    for a, b in before:
+        assert a in found and b in found and found.index(a) < found.index(b), f"{label}: {a} not before {b}: {found}"
+
+
+def _outcome(result) -> tuple:
+    return tuple((a.code, tuple(a.rules)) for a in result.diagnoses)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_guideline_rule_on_realistic_note(case: RuleCase, coder, rule_off):
+    enc = encounter(case.text, case.setting)
+    on = coder.code(enc)
+    _check(on, case.present, case.absent, case.first, case.before, "rule on")
+    tagged = {a.code: a.rules for a in on.diagnoses}
+    for code in case.tagged:
+        assert any(base_id(r) == case.rule for r in tagged[code]), (code, tagged[code])
+
+    # the companion: the same encounter with the rule switched off must come out differently
+    off = rule_off(case.rule).code(enc)
+    _check(off, case.off_present, case.off_absent, case.off_first, case.off_before, "rule off")
+    if case.off_not_first is not None:
+        assert codes(off)[0] != case.off_not_first, codes(off)
+    assert _outcome(off) != _outcome(on)
+    for a in off.diagnoses:
+        assert all(base_id(r) != case.rule for r in a.rules), (a.code, a.rules)
+    assert not any(base_id(r) == case.rule for r in off.provenance.rules)
+    assert any(base_id(r) == case.rule for r in on.provenance.rules)
+
+
+def test_guideline_rules_each_have_a_case():
+    covered = {p.values[0].rule for p in CASES}
+    assert {base_id(r) for r in RULES} <= covered, sorted({base_id(r) for r in RULES} - covered)
+
+
+def test_guideline_model_without_conventions_codes_like_no_model(coder, model_coder):
+    """The companion runs differ from the plain runs only by the rule switched off."""
+    bare = model_coder
+    assert bare.model is not None and bare.model.conventions == {}
+    for text, setting in ((HYPERTENSION_HEART_FAILURE_CKD, "inpatient"), (PALPITATIONS, "outpatient")):
+        enc = encounter(text, setting)
+        assert [(a.code, a.confidence, a.sequence) for a in bare.code(enc).diagnoses] == [
+            (a.code, a.confidence, a.sequence) for a in coder.code(enc).diagnoses
+        ]
+
+
+# --- 7th characters and placeholder X (OCG I.A.5, I.C.19.a) -------------------------------------
+
+
+SEVENTH = [
+    pytest.param(HIP_FRACTURE, "S72.001A", id="OCG-I.C.19.a:closed-femoral-neck-fracture-initial-encounter-A"),
+    pytest.param(
+        """ORTHOPEDIC FOLLOW-UP
+HISTORY OF PRESENT ILLNESS: Six weeks after hemiarthroplasty; walking with a frame, wound healed.
+ASSESSMENT: Closed fracture of the neck of the right femur, subsequent encounter for routine healing.
+""",
+        "S72.001D",
+        id="OCG-I.C.19.a:femoral-neck-fracture-subsequent-encounter-D",
+    ),
+    pytest.param(
+        """EMERGENCY DEPARTMENT NOTE
+HISTORY OF PRESENT ILLNESS: 17-year-old hit his head in a football tackle; no loss of consciousness, mild headache.
+IMPRESSION: Concussion without loss of consciousness, initial encounter.
+""",
+        "S06.0X0A",
+        id="OCG-I.A.5:placeholder-X-concussion-S06.0X0A",
+    ),
+    pytest.param(
+        """EMERGENCY DEPARTMENT NOTE
+HISTORY OF PRESENT ILLNESS: 30-year-old motorcyclist, thigh deformity at the scene.
+IMPRESSION: Closed fracture of the shaft of the left femur. Orthopedics consulted for nailing.
+""",
+        "S72.302A",
+        id="OCG-I.C.19.a:active-treatment-without-the-words-initial-encounter-A",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SEVENTH)
+def test_guideline_seventh_character_for_the_episode_of_care(text, expected, coder, bundled_kb):
+    result = coder.code(encounter(text))
+    found = codes(result)
+    assert expected in found, found
+    assignment = next(a for a in result.diagnoses if a.code == expected)
+    assert bundled_kb.cm_status(expected).billable
+    assert f"7th character {expected[-1]}" in assignment.rationale
+    # one episode per injury: never the same fracture with two 7th characters
+    assert not [c for c in found if c[:-1] == expected[:-1] and c != expected]
+
+
+def test_guideline_seventh_character_follows_the_documented_episode(coder):
+    """The companion of the 7th-character cases: the same injury, another episode, another code.
+
+    (The 7th character is chosen in ``CodeIndex.resolve``, not by a switchable rule.)"""
+    initial = codes(coder.code(encounter(HIP_FRACTURE)))
+    subsequent = codes(
+        coder.code(encounter(HIP_FRACTURE.replace("initial encounter", "subsequent encounter for routine healing")))
+    )
+    assert "S72.001A" in initial and "S72.001A" not in subsequent
+    assert "S72.001D" in subsequent and "S72.001D" not in initial
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Chronic pain syndrome, on duloxetine.", "G89.4", id="chronic-pain-syndrome"),
+        pytest.param("Postoperative pain, controlled with oral analgesics.", "G89.18", id="postprocedural"),
+        pytest.param("Cancer associated pain, on oxycodone.", "G89.3", id="neoplasm-related"),
+        pytest.param("Myelopathic pain syndrome after spinal cord infarction.", "G89.0", id="central-pain-syndrome"),
+        pytest.param("Post-thoracotomy pain, improving.", "G89.12", id="post-thoracotomy"),
+    ],
+)
+def test_guideline_g89_when_the_pain_is_specified(coder, text, expected):
+    """OCG I.C.6.b.1: G89 where the pain is specified as acute, chronic, postprocedural, neoplasm
+    related or a named pain syndrome, and then never with R52 (Excludes1, OCG I.A.12.a)."""
+    found = codes(coder.code(encounter(f"PAIN CLINIC NOTE\nASSESSMENT: {text}\n")))
+    assert expected in found, found
+    assert "R52" not in found
+
+
+def test_guideline_excludes1_pairs_never_reported_together(coder, bundled_kb):
+    """OCG I.A.12.a over every note of this module: no reported code is in an Excludes1 note of another."""
+    from medcoder.coding.guidelines import ref_covers
+
+    notes = [(p.values[0].text, p.values[0].setting) for p in CASES] + [(p.values[0], "outpatient") for p in SEVENTH]
+    for text, setting in notes:
+        found = codes(coder.code(encounter(text, setting)))
+        for code in found:
+            node = bundled_kb.cm(code)
+            refs = [r for n in bundled_kb.cm_notes(node) if n.type == "excludes1" for r in n.refs]
+            clash = [other for other in found if other != code and any(ref_covers(r, other) for r in refs)]
+            assert not clash, (code, clash, found)
