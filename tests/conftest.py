@@ -105,3 +105,19 @@ def full_kb(full_home: Path):
         kb = KnowledgeBase.open(build=False)
     yield kb
     kb.close()
+
+
+@pytest.fixture
+def bundled(bundled_home: Path) -> Iterator[None]:
+    """Run the test with MEDCODER_HOME at the bundled-only home (for CLI tests)."""
+    with medcoder_home(bundled_home):
+        yield
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``medcoder ARGS`` in process: exit status, stdout, stderr."""
+    from medcoder.cli.main import main
+
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err

@@ -6,14 +6,7 @@ import json
 
 import pytest
 
-from medcoder.cli.main import main
-from tests.conftest import medcoder_home
-
-
-@pytest.fixture
-def bundled(bundled_home):
-    with medcoder_home(bundled_home):
-        yield
+from tests.conftest import medcoder_home, run_cli
 
 
 @pytest.fixture
@@ -22,10 +15,7 @@ def full(full_home):
         yield
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
+run = run_cli
 
 
 def test_cli_show_e1140_in_context(bundled, capsys):

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from medcoder.cli.main import main
-from tests.conftest import medcoder_home
+from tests.conftest import run_cli
 
 APPENDICITIS = (
     "EMERGENCY DEPARTMENT NOTE\n"
@@ -26,16 +25,7 @@ DIABETES_CRLF = (
 FIELDS = {"code", "description", "confidence", "sequence", "evidence", "rationale"}
 
 
-@pytest.fixture
-def bundled(bundled_home):
-    with medcoder_home(bundled_home):
-        yield
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
+run = run_cli
 
 
 def _write(path: Path, text: str) -> Path:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from medcoder.cli.main import main
 from medcoder.coding.sitemodel import SiteModel
-from tests.conftest import medcoder_home
+from tests.conftest import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "coding"
 CODED = FIXTURES / "coded_encounters.jsonl"
@@ -24,16 +23,7 @@ NOTE = (
 )
 
 
-@pytest.fixture
-def bundled(bundled_home):
-    with medcoder_home(bundled_home):
-        yield
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
+run = run_cli
 
 
 def test_train_fixture_is_coded_encounters():

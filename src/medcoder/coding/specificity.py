@@ -63,14 +63,11 @@ def _beats(winner: Candidate, cand: Candidate, ctx: Context) -> bool:
 
 
 def _additional_refs(ctx: Context, code: str) -> list[str]:
-    key = f"additional:{code}"
-    if key not in ctx.cache:
-        node = ctx.kb.cm(code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
-        notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
-        # partners the classification asks for beside this code: "use additional", "code also",
-        # and the etiology a manifestation's "code first" names (G30.9 under F02.80, OCG I.A.13)
-        ctx.cache[key] = [r for n in notes if n.type in ("useAdditionalCode", "codeAlso", "codeFirst") for r in n.refs]
-    return ctx.cache[key]
+    """Partners the classification asks for beside this code: "use additional", "code also", and
+    the etiology a manifestation's "code first" names (G30.9 under F02.80, OCG I.A.13)."""
+    from medcoder.coding.guidelines import _note_refs
+
+    return [r for kind in ("useAdditionalCode", "codeAlso", "codeFirst") for r in _note_refs(ctx, code, kind)]
 
 
 def _lexical(cand: Candidate) -> list:
