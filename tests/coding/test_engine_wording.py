@@ -8,8 +8,6 @@ wrong); those still open stay strict xfails naming their cause.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.coding.helpers import codes, encounter, has
 
 
@@ -91,12 +89,6 @@ def test_engine_wording_no_other_appendicitis_beside_acute_appendicitis(coder):
     assert "K35.30" in found and "K36" not in found, found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="specificity._is_other only sees titles that begin with 'Other': E11.69 'Type 2 diabetes mellitus "
-    "with other specified complication' ties with E11.8 on the words 'with complications' (other, specified "
-    "are stopwords) and both are reported; the note documents unspecified complications (E11.8)",
-)
 def test_engine_wording_unspecified_complications_are_not_other_specified(coder):
     found = _code(
         coder, "PROGRESS NOTE\nASSESSMENT: Type 2 diabetes mellitus with complications, see the endocrinology letter.\n"

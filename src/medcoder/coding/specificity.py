@@ -3,6 +3,8 @@ one the documentation supports best, not every sibling the words partly match.""
 
 from __future__ import annotations
 
+import re
+
 from medcoder.coding.candidates import Candidate
 from medcoder.coding.guidelines import Context, _drop, rule
 
@@ -15,9 +17,13 @@ def _strength(cand: Candidate) -> tuple[int, float, float]:
     return (best.words, round(best.score, 6), cand.confidence)
 
 
+_OTHER = re.compile(r"^other\b|\bother specified\b")
+
+
 def _is_other(cand: Candidate, ctx: Context) -> bool:
+    """A residual "other (specified)" code: right only when the note names the kind."""
     node = ctx.index.get(cand.code)
-    return node is not None and node.description.lower().startswith("other")
+    return node is not None and bool(_OTHER.search(node.description.lower()))
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:
