@@ -96,3 +96,29 @@ def test_sitemodel_load_errors(tmp_path, content, message):
 def test_sitemodel_missing_file(tmp_path):
     with pytest.raises(ModelError, match="no site model"):
         SiteModel.load(Path(tmp_path / "absent.gz"))
+
+
+@pytest.mark.conformance
+def test_engine_neoplasm_table_behaviour_from_the_column(full_kb):
+    # Site from the Neoplasm Table row, behaviour from the column; no behaviour named -> D49.-
+    coder = Coder(full_kb)
+
+    def codes(text: str) -> list[str]:
+        encounter = Encounter(id="e", setting="inpatient", documents=[Document(id="d", text=text)])
+        return [a.code for a in coder.code(encounter).diagnoses]
+
+    assert "D49.0" in codes("Endoscopy showed a gastric neoplasia.")
+    assert "D11.0" in codes("Benign tumor of the parotid gland.")
+
+
+def test_engine_min_confidence_overrides_the_threshold(bundled_kb):
+    encounter = Encounter(
+        id="e",
+        setting="inpatient",
+        documents=[Document(id="d", text="ASSESSMENT: Acute appendicitis. Possible mild anemia, chronic cough.")],
+    )
+    default = Coder(bundled_kb).code(encounter).diagnoses
+    everything = Coder(bundled_kb, min_confidence=0.0).code(encounter).diagnoses
+    nothing = Coder(bundled_kb, min_confidence=1.0).code(encounter).diagnoses
+    assert len(everything) > len(default) > len(nothing) == 0
+    assert {a.code for a in default} <= {a.code for a in everything}

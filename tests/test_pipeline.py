@@ -44,3 +44,11 @@ def test_pipeline_age_from_birth_date(bundled_kb):
     )
     result = Pipeline(bundled_kb).run(encounter)
     assert result.drg is not None and result.drg["mdc"] == "06"  # digestive system
+
+
+def test_pipeline_hcc_year_not_published_is_said(bundled_kb):
+    # A 2026 date of service is payment year 2027, not in the installed CMS-HCC tables: scored with
+    # the latest and the result says so.
+    result = Pipeline(bundled_kb).run(example_encounter())
+    assert result.hcc["payment_year"] == 2026
+    assert any(e.rule_id == "grouping.hcc-model-year.v1" and "2027" in e.message for e in result.edits)

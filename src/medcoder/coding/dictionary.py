@@ -18,8 +18,6 @@ from importlib import resources
 
 from medcoder.coding.text import content_stems
 
-ANCHOR_COVERAGE = 0.6  # the lowest coverage ``match`` may be asked for
-
 
 @dataclass(frozen=True, slots=True)
 class Term:
@@ -97,26 +95,15 @@ class TermDictionary:
                 key = max(title_stems, key=lambda s: self.idf[s])
                 prepared[i] = (code, f"{text} [{title}]", source, (*stems, key))
         self.terms: list[Term] = []
-        self.anchors: dict[str, list[int]] = defaultdict(list)
         self.code_stems: dict[str, set[str]] = defaultdict(set)
         for code, text, source, stems in prepared:
-            # heaviest stems first, so matching can stop as soon as a term cannot reach coverage
+            # heaviest (most distinctive) stem first: ``anchored`` checks ``stems[0]``
             pairs = sorted(((self.idf[s], s) for s in stems), key=lambda p: -p[0])
             stems = tuple(s for _, s in pairs)
             weights = tuple(w for w, _ in pairs)
             term = Term(code, text, source, stems, weights, sum(weights))
-            idx = len(self.terms)
             self.terms.append(term)
             self.code_stems[code].update(stems)
-            # File the term under its heaviest stems, as few as guarantee that any sentence
-            # reaching MIN_COVERAGE contains at least one of them (exact, not a heuristic).
-            need = ANCHOR_COVERAGE * term.total
-            rest = term.total
-            for s_, w in zip(stems, weights, strict=True):
-                self.anchors[s_].append(idx)
-                rest -= w
-                if rest < need:
-                    break
 
     def _matrix(self):
         """Terms x stems weight matrix (scipy CSR), built on first use."""
@@ -170,34 +157,6 @@ class TermDictionary:
         found = self.code_stems.get(code, set())
         category = code[:3]
         return found | self.code_stems.get(category, set()) if category != code else found
-
-    def match(self, stems: set[str], min_coverage: float = 0.6) -> list[TermMatch]:
-        """Terms whose weighted stems are covered by a sentence's stems."""
-        if min_coverage < ANCHOR_COVERAGE:
-            raise ValueError(f"coverage below {ANCHOR_COVERAGE} is not indexed")
-        seen: set[int] = set()
-        out: list[TermMatch] = []
-        for s in stems:
-            for idx in self.anchors.get(s, ()):
-                if idx in seen:
-                    continue
-                seen.add(idx)
-                term = self.terms[idx]
-                need = min_coverage * term.total
-                left = term.total
-                got = 0.0
-                matched = []
-                for st, w in zip(term.stems, term.weights, strict=True):
-                    left -= w
-                    if st in stems:
-                        got += w
-                        matched.append(st)
-                    elif got + left < need:
-                        break
-                else:
-                    if got >= need:
-                        out.append(TermMatch(term, got / term.total, tuple(matched), term.stems[0] in stems))
-        return out
 
 
 def build_cm_dictionary(kb, release_id: str) -> TermDictionary:

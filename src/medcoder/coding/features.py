@@ -10,7 +10,6 @@ from medcoder.coding.codeindex import CodeIndex
 DIAGNOSIS_SECTIONS = frozenset(
     {"diagnoses", "assessment_plan", "postoperative_diagnosis", "preoperative_diagnosis", "chief_complaint"}
 )
-SOURCES = ("description", "inclusion", "index", "lexicon")
 
 FEATURES: tuple[str, ...] = (
     "lex_coverage",

@@ -445,11 +445,7 @@ def _integral_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
 
 
 def _excludes1_refs(ctx: Context, code: str) -> list[str]:
-    if code not in ctx.cache:
-        node = ctx.kb.cm(code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
-        notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
-        ctx.cache[code] = [r for n in notes if n.type == "excludes1" for r in n.refs]
-    return ctx.cache[code]
+    return _note_refs(ctx, code, "excludes1")
 
 
 @lru_cache(maxsize=262_144)
@@ -641,8 +637,7 @@ def _etiology_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
         node = ctx.index.get(cand.code)
         if node is None or "in diseases classified elsewhere" not in node.description:
             continue
-        kb_node = ctx.kb.cm(cand.code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
-        refs = [r for n in ctx.kb.cm_notes(kb_node) if n.type == "codeFirst" for r in n.refs]  # type: ignore[attr-defined]
+        refs = _note_refs(ctx, cand.code, "codeFirst")
         etiologies = [c for c in ordered if c is not cand and any(ref_covers(r, c.code) for r in refs)]
         if etiologies:
             pos = max(ordered.index(e) for e in etiologies)

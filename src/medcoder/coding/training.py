@@ -140,9 +140,6 @@ def associations(
     return dict(sorted(assoc.items())), code_docs
 
 
-_DUMP: dict = {}  # the last training matrix, for experiments
-
-
 def _best_f1(coder: Coder, found: list, gold_sets: list[set[str]], model: SiteModel) -> tuple[float, float]:
     """Micro-F1 at the best threshold, and that threshold, with the model's conventions."""
     saved = model.threshold
@@ -216,7 +213,7 @@ def train(
             per_fold_hits[fold_of[i]][cand.code] += cand.code in gold_sets[i]
     all_seen = sum(per_fold, Counter())
     all_hits = sum(per_fold_hits, Counter())
-    rows, labels, doc_of_row = [], [], []
+    rows, labels = [], []
     for i, f in enumerate(found):
         assert f is not None
         k = fold_of[i]
@@ -230,10 +227,8 @@ def train(
             cand.features.update(code_precision(cand.code, stats))
             rows.append([cand.features[name] for name in FEATURES])
             labels.append(int(cand.code in gold_sets[i]))
-            doc_of_row.append(i)
     x = np.asarray(rows, dtype=float)
     y = np.asarray(labels, dtype=int)
-    _DUMP.update(x=x, y=y, docs=np.asarray(doc_of_row), found=found, gold=gold_sets)
     if y.sum() == 0 or y.sum() == len(y):
         raise ModelError("the training codes never (or always) match a candidate: nothing to learn a ranker from")
     from medcoder.coding.ranker import fit
