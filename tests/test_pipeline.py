@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from medcoder.cli.views import example_encounter
+from medcoder.examples import example_encounter
 from medcoder.models import Document, Encounter, Patient
 from medcoder.pipeline import Pipeline
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 from typing import Any
 
 import click
@@ -12,6 +11,7 @@ from medcoder.cli.render import emit_json, table
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM, ICD10PCS, compact, guess_systems
 from medcoder.errors import InvalidCodeFormatError, UnknownCodeError
+from medcoder.examples import EXAMPLE, example_encounter
 
 NOTE_TITLES = {
     "inclusionTerm": "Inclusion terms",
@@ -149,27 +149,6 @@ def show_code(kb: KnowledgeBase, code: str, day: dt.date | None, fmt: str) -> No
         click.echo("\nMore specific codes:")
         for c in view["children"][:40]:
             click.echo(f"  {c['code']}  {c['description']}{'' if c['billable'] else '  (header)'}")
-
-
-EXAMPLE = "data/examples/discharge-summary-1.txt"
-
-
-def example_encounter() -> Any:
-    """The bundled (fictional) inpatient discharge summary as an Encounter."""
-    import datetime as dt
-
-    from medcoder.models import Document, Encounter, Patient
-
-    text = resources.files("medcoder").joinpath(EXAMPLE).read_text(encoding="utf-8")
-    return Encounter(
-        id="discharge-summary-1",
-        patient=Patient(age=67, sex="M"),
-        setting="inpatient",
-        admit_date=dt.date(2026, 4, 20),
-        discharge_date=dt.date(2026, 4, 24),
-        discharge_status="01",
-        documents=[Document(id="discharge-summary-1", type="discharge_summary", text=text)],
-    )
 
 
 def run_example(kb: KnowledgeBase, fmt: str) -> None:
