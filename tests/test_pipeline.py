@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from medcoder.edits.profile import PayerProfile
 from medcoder.examples import example_encounter
-from medcoder.models import Document, Encounter, Patient
+from medcoder.models import Document, Encounter, Patient, Signature
 from medcoder.pipeline import Pipeline
 
 
@@ -18,6 +19,11 @@ def test_pipeline_example_gets_drg_and_hcc(bundled_kb):
     assert result.hcc is not None and result.hcc["risk_score"] > 0
     hccs = {h["hcc"] for m in result.hcc["models"] for h in m["hccs"]}
     assert "37" in hccs  # diabetes with chronic complications (V28)
+    (diabetes,) = [h for m in result.hcc["models"] for h in m["hccs"] if h["hcc"] == "37"]
+    encounter_text = example_encounter().documents[0].text
+    assert diabetes["evidence"] and all(
+        encounter_text[e["start"] : e["end"]] == e["text"] for e in diabetes["evidence"]
+    )
 
 
 def test_pipeline_inpatient_without_age_says_why_no_drg(bundled_kb):
@@ -29,8 +35,10 @@ def test_pipeline_inpatient_without_age_says_why_no_drg(bundled_kb):
     )
     result = Pipeline(bundled_kb).run(encounter)
     assert result.drg is None and result.hcc is None
-    assert [e.rule_id for e in result.edits] == ["grouping.drg-missing-data.v1"]
-    assert "age" in result.edits[0].message
+    (note,) = [e for e in result.edits if e.rule_id.startswith("grouping.")]
+    assert note.rule_id == "grouping.drg-missing-data.v1" and "age" in note.message
+    missing = {e.message for e in result.edits if e.rule_id == "documentation.required-fields.v1"}
+    assert {"the inpatient claim has no age (or birth date)", "the inpatient claim has no sex"} <= missing
 
 
 def test_pipeline_age_from_birth_date(bundled_kb):
@@ -52,3 +60,53 @@ def test_pipeline_hcc_year_not_published_is_said(bundled_kb):
     result = Pipeline(bundled_kb).run(example_encounter())
     assert result.hcc["payment_year"] == 2026
     assert any(e.rule_id == "grouping.hcc-model-year.v1" and "2027" in e.message for e in result.edits)
+
+
+def test_pipeline_result_carries_the_claim_edits(bundled_kb):
+    encounter = example_encounter()
+    result = Pipeline(bundled_kb).run(encounter)
+    rules = {e.rule_id for e in result.edits}
+    assert "documentation.unsigned.v1" in rules  # the example's discharge summary is not signed
+    assert "validity.code.v1" not in rules  # the engine emits only valid codes
+    signed = encounter.model_copy(deep=True)
+    signed.documents[0].signed = Signature(by="Dr. Example", at=dt.datetime(2026, 4, 24, 15, 0))
+    assert "documentation.unsigned.v1" not in {e.rule_id for e in Pipeline(bundled_kb).run(signed).edits}
+
+
+def test_pipeline_profile_switches_rules_off(bundled_kb):
+    profile = PayerProfile.parse("id: quiet\nrules:\n  disabled: [documentation, poa, conventions]\n")
+    result = Pipeline(bundled_kb, profile=profile).run(example_encounter())
+    families = {e.rule_id.split(".")[0] for e in result.edits}
+    assert not families & {"documentation", "poa", "conventions"}
+
+
+def test_pipeline_without_diagnoses_says_there_is_no_claim(bundled_kb):
+    encounter = Encounter(id="e", documents=[Document(id="d", text="Seen today. Doing well.")])
+    result = Pipeline(bundled_kb).run(encounter)
+    assert [e.rule_id for e in result.edits] == ["edits.no-diagnosis.v1"]
+
+
+def test_pipeline_queries_an_unspecified_heart_failure_with_its_drg_impact(bundled_kb):
+    encounter = Encounter(
+        id="e",
+        setting="inpatient",
+        patient=Patient(age=72, sex="F"),
+        admit_date=dt.date(2026, 4, 28),
+        discharge_date=dt.date(2026, 5, 2),
+        discharge_status="01",
+        documents=[
+            Document(
+                id="d",
+                type="discharge_summary",
+                text="DISCHARGE DIAGNOSES:\n1. Community-acquired pneumonia.\n2. Congestive heart failure.\n",
+            )
+        ],
+    )
+    result = Pipeline(bundled_kb).run(encounter)
+    codes = [d.code for d in result.diagnoses]
+    assert codes[0].startswith("J18") and "I50.9" in codes
+    (query,) = [q for q in result.queries if q.code == "I50.9"]
+    assert query.evidence and query.evidence[0].text.lower().startswith("congestive heart failure")
+    impacts = [i for i in result.drg["query_impact"] if i["query_id"] == query.id]
+    assert {i["code"] for i in impacts} == {o.code for o in query.options}
+    assert any(i["changes_drg"] and i["severity_if_answered"] == "MCC" for i in impacts)

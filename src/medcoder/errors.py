@@ -154,6 +154,24 @@ class ReadError(MedcoderError):
         self.reason = reason
 
 
+class MissingClaimDataError(MedcoderError):
+    """A claim lacks what a step needs (the grouper: discharge date and age; HCC: sex)."""
+
+    code = "E152"
+
+
+class PayerProfileError(MedcoderError):
+    """A payer profile (YAML) that cannot be read or does not validate."""
+
+    code = "E153"
+
+
+class UnknownRuleError(MedcoderError):
+    """An edit rule id that no rule is registered under."""
+
+    code = "E154"
+
+
 class ModelError(MedcoderError):
     """A site model that cannot be trained or loaded."""
 
@@ -176,5 +194,8 @@ ALL_ERRORS: tuple[type[MedcoderError], ...] = (
     DownloadError,
     InputFileError,
     ReadError,
+    MissingClaimDataError,
+    PayerProfileError,
+    UnknownRuleError,
     ModelError,
 )

@@ -92,6 +92,7 @@ class Encounter(_Model):
     service_date: dt.date | None = None
     discharge_status: str | None = Field(default=None, description="UB-04 patient discharge status, e.g. '01'")
     payer: str | None = None
+    prior_authorization: str | None = Field(default=None, description="the payer's authorization number, if any")
     documents: list[Document] = Field(default_factory=list)
     existing_codes: list[ExistingCode] = Field(default_factory=list)
 
@@ -158,6 +159,9 @@ class Query(_Model):
     options: list[QueryOption] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     reason: str
+    system: CodeSystem | None = Field(default=None, description="code system of the options")
+    code: str | None = Field(default=None, description="the reported code an answer would replace, if any")
+    rules: list[str] = Field(default_factory=list, description="ids of the rules that raised the query")
 
 
 class Provenance(_Model):

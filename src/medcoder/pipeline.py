@@ -1,6 +1,7 @@
-"""The whole job for one encounter: code it, then group it (DESIGN.md §2).
+"""The whole job for one encounter: code it, group it, query, check it (DESIGN.md §2).
 
-    coding (ICD-10-CM) -> MS-DRG for inpatient stays -> CMS-HCC risk
+    coding (ICD-10-CM) -> MS-DRG for inpatient stays (+ physician queries and their DRG impact)
+    -> CMS-HCC risk -> claim edits (payer profile)
 
 Grouping needs demographics the documents may not give; when they are missing the result says so
 with an informational edit instead of guessing.
@@ -11,9 +12,15 @@ from __future__ import annotations
 import datetime as dt
 
 from medcoder.codesets.kb import KnowledgeBase
+from medcoder.codesets.normalize import ICD10CM
 from medcoder.coding.engine import Coder
+from medcoder.coding.poa import assign_poa
 from medcoder.coding.sitemodel import SiteModel
+from medcoder.edits.engine import EditEngine
+from medcoder.edits.profile import PayerProfile
 from medcoder.errors import MedcoderError
+from medcoder.grouping.claims import Claim, normalize_code
+from medcoder.grouping.msdrg import DrgGrouper
 from medcoder.models import CodingResult, Edit, Encounter, Setting, Severity
 
 
@@ -24,33 +31,74 @@ class Pipeline:
         model: SiteModel | None = None,
         min_confidence: float | None = None,
         group: bool = True,
+        edit: bool = True,
+        profile: PayerProfile | None = None,
+        queries: bool = True,
     ) -> None:
+        """``group``: MS-DRG (inpatients) and CMS-HCC; ``edit``: the claim edits of ``profile``
+        (the bundled default without one); ``queries``: physician queries for unspecified
+        diagnoses that would group differently, with their DRG impact."""
         self.coder = Coder(kb, model, min_confidence)
+        self.kb = self.coder.kb
         self.group = group
-        self._drg = None
+        self.edit = edit
+        self.profile = profile
+        self.queries = queries
+        self._drg: DrgGrouper | None = None
         self._hcc: dict[int, object] = {}
+        self._editor: EditEngine | None = None
 
     def run(self, encounter: Encounter) -> CodingResult:
         result = self.coder.code(encounter)
-        if self.group and result.diagnoses:
-            self._group(encounter, result)
+        if encounter.setting == Setting.inpatient:
+            assign_poa(encounter, result.diagnoses, self._poa_exempt())
+        claim = claim_for(encounter, result) if result.diagnoses else None
+        if self.group and claim is not None:
+            self._group(encounter, result, claim)
+        if self.edit:
+            if claim is None:
+                result.edits.append(
+                    Edit(
+                        rule_id="edits.no-diagnosis.v1",
+                        severity=Severity.warning,
+                        message="no diagnosis coded: there is no claim to check or bill",
+                        suggested_fix="review the documents; query the provider if the diagnoses are not documented",
+                    )
+                )
+            else:
+                result.edits.extend(self._edit_engine().check(claim, encounter))
         return result
 
-    def _group(self, encounter: Encounter, result: CodingResult) -> None:
-        day = encounter.date_of_service
-        age = _age(encounter, day)
-        sex = encounter.patient.sex.value
+    def close(self) -> None:
+        for native in (self._drg, self._editor):
+            if native is not None:
+                native.close()
+
+    def _poa_exempt(self) -> object:
+        if self.edit:
+            return self._edit_engine().references.poa_exempt
+        from medcoder.edits.reference import PoaExemptList
+
+        return PoaExemptList.bundled()
+
+    def _edit_engine(self) -> EditEngine:
+        if self._editor is None:
+            self._editor = EditEngine(self.kb, self.profile)
+        return self._editor
+
+    def _group(self, encounter: Encounter, result: CodingResult, claim: Claim) -> None:
+        day = claim.date_of_service
+        age, sex = claim.age, claim.sex
         codes = [d.code for d in result.diagnoses]
         if encounter.setting == Setting.inpatient:
-            missing = [
-                name for name, value in (("discharge date", encounter.discharge_date), ("age", age)) if value is None
-            ]
+            needed = (("discharge date", claim.discharge_date), ("age", age))
+            missing = [name for name, value in needed if value is None]
             if missing:
                 result.edits.append(
                     _info("grouping.drg-missing-data.v1", f"MS-DRG not computed: no {', '.join(missing)}")
                 )
             else:
-                self._group_drg(encounter, result, age, sex)
+                self._group_drg(result, claim)
         if age is not None and sex in ("M", "F") and day is not None:
             from medcoder.grouping import HccScorer
             from medcoder.grouping.hcc import PAYMENT_YEAR_BLEND
@@ -67,29 +115,55 @@ class Pipeline:
                 year = latest
             try:
                 scorer = self._hcc.get(year) or self._hcc.setdefault(year, HccScorer(payment_year=year))
-                result.hcc = scorer.score(codes, age=age, sex=sex).model_dump(mode="json")  # type: ignore[attr-defined]
+                scored = scorer.score(codes, age=age, sex=sex)  # type: ignore[attr-defined]
+                evidence = {normalize_code(d.code): d.evidence for d in result.diagnoses}
+                for model in scored.models:
+                    for hcc in model.hccs:
+                        hcc.evidence = [e for code in hcc.diagnoses for e in evidence.get(normalize_code(code), [])]
+                result.hcc = scored.model_dump(mode="json")
             except MedcoderError as exc:
                 result.edits.append(_info("grouping.hcc-unavailable.v1", f"CMS-HCC not computed: {exc.message}"))
 
-    def _group_drg(self, encounter: Encounter, result: CodingResult, age: int, sex: str) -> None:
-        from medcoder.grouping import Claim, DrgGrouper
-
+    def _group_drg(self, result: CodingResult, claim: Claim) -> None:
         if self._drg is None:
             self._drg = DrgGrouper()
-        status = encounter.discharge_status or "01"
-        claim = Claim(
-            id=encounter.id,
-            discharge_date=encounter.discharge_date,
-            age=age,
-            sex=sex,
-            discharge_status=int(status) if status.isdigit() else 1,
-            diagnoses=[{"code": d.code, "poa": d.poa} for d in result.diagnoses],
-            procedures=[{"code": p.code} for p in result.procedures],
-        )
         try:
-            result.drg = self._drg.group(claim).model_dump(mode="json")
+            grouped = self._drg.group(claim)
+            if self.queries:
+                from medcoder.cdi import specificity_queries
+
+                rid = result.releases.get(ICD10CM) or self.coder.release_for(claim.date_of_service)
+                result.queries.extend(specificity_queries(self.kb, rid, result.diagnoses, self._drg, claim, grouped))
+            if result.queries:
+                grouped.query_impact = self._drg.query_impact(claim, result.queries, grouped)
+            result.drg = grouped.model_dump(mode="json")
         except MedcoderError as exc:
             result.edits.append(_info("grouping.drg-unavailable.v1", f"MS-DRG not computed: {exc.message}"))
+
+
+def claim_for(encounter: Encounter, result: CodingResult) -> Claim:
+    """The claim an encounter's coding result makes: demographics and dates from the encounter,
+    diagnoses in sequence (the first is the principal) and procedures from the result."""
+    status = encounter.discharge_status
+    age = _age(encounter, encounter.date_of_service)
+    procedures = []
+    for assignment in result.procedures:
+        system = assignment.system if assignment.system != "ICD-10-CM" else None
+        procedures.append({"code": assignment.code, "system": system})
+    return Claim(
+        id=encounter.id,
+        setting=encounter.setting.value,
+        admit_date=encounter.admit_date,
+        discharge_date=encounter.discharge_date,
+        service_date=encounter.service_date,
+        age=age if age is not None and 0 <= age <= 124 else None,
+        sex=encounter.patient.sex.value,
+        discharge_status=int(status) if status and status.strip().isdigit() else None,
+        payer=encounter.payer,
+        prior_authorization=encounter.prior_authorization,
+        diagnoses=[{"code": d.code, "poa": d.poa} for d in result.diagnoses],
+        procedures=procedures,
+    )
 
 
 def _age(encounter: Encounter, day: dt.date | None) -> int | None:

@@ -56,11 +56,21 @@ def test_read_claims_jsonl_bad_lines_become_read_errors_others_still_read(tmp_pa
 def test_read_claims_rejects_bad_poa_and_sex(tmp_path: Path) -> None:
     path = tmp_path / "claims.jsonl"
     path.write_text(
-        json.dumps({**CLAIM, "diagnoses": [{"code": "I5023", "poa": "X"}]}) + "\n" + json.dumps({**CLAIM, "sex": "Q"})
+        json.dumps({**CLAIM, "diagnoses": [{"code": "I5023", "poa": "yes"}]}) + "\n" + json.dumps({**CLAIM, "sex": "Q"})
     )
     items = list(read_claims(path))
     assert all(isinstance(i, ReadError) for i in items)
     assert "poa" in items[0].reason and "sex" in items[1].reason
+
+
+def test_read_claims_keeps_a_one_letter_invalid_poa_for_the_edit_and_blanks_it_for_the_grouper(tmp_path: Path) -> None:
+    from medcoder.grouping.msdrg import DrgGrouper
+
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps({**CLAIM, "diagnoses": [{"code": "I5023", "poa": "x"}]}))
+    (claim,) = read_claims(path)
+    assert isinstance(claim, Claim) and claim.diagnoses[0].poa == "X"
+    assert DrgGrouper._native_claim(claim, 431)["pdx"] == {"code": "I5023"}
 
 
 def test_read_claims_missing_file_raises_input_file_error(tmp_path: Path) -> None:

@@ -147,3 +147,75 @@ def hcc(file: Path, fmt: str, payment_year: int, model: str | None) -> None:
         sys.exit(exc.exit_status)
 
     _run(file, fmt, scorer.score_claim, _hcc_table)
+
+
+def _edits_table(result: Any) -> str:
+    head = f"{result.claim_id or 'claim'}: {result.errors} error(s), {result.warnings} warning(s)"
+    head += f"  [profile {result.profile}]"
+    if not result.edits:
+        return head + "\nno edits"
+    rows = [[e.severity.value, e.rule_id, " ".join(e.codes), e.message, e.suggested_fix or ""] for e in result.edits]
+    return head + "\n" + table(["severity", "rule", "codes", "message", "fix"], rows, max_width=70)
+
+
+def _rules_table() -> str:
+    from medcoder.edits import rules  # noqa: F401 - registers the rules
+    from medcoder.edits.registry import edit_rules
+
+    rows = [
+        [r.id, r.severity.value, ", ".join(sorted(r.settings)) if r.settings else "all", r.title] for r in edit_rules
+    ]
+    return table(["rule", "severity", "settings", "what it checks"], rows, max_width=100)
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@_FORMAT
+@click.option("--profile", type=click.Path(path_type=Path), default=None, help="Payer profile (YAML).")
+@click.option("--ptp", type=click.Path(path_type=Path), multiple=True, help="CMS NCCI PTP file (repeatable).")
+@click.option("--mue", type=click.Path(path_type=Path), multiple=True, help="CMS MUE file (repeatable).")
+@click.option("--poa-exempt", type=click.Path(path_type=Path), default=None, help="Official POA-exempt code list.")
+@click.option("--rules", "list_rules", is_flag=True, help="List the edit rules and exit.")
+def edit(
+    file: Path | None,
+    fmt: str,
+    profile: Path | None,
+    ptp: tuple[Path, ...],
+    mue: tuple[Path, ...],
+    poa_exempt: Path | None,
+    list_rules: bool,
+) -> None:
+    """Check claims against coding conventions and payer rules before they go out.
+
+    FILE holds claims as for `medcoder group`, plus optional "setting" (inpatient | outpatient |
+    professional), "admit_date", "service_date", "prior_authorization", and per procedure "units",
+    "modifiers", "date", "prior_authorization". Reference files given as options are used in
+    addition to those the profile names. Exit status 0 when every claim was checked (whatever
+    the edits found), 1 when a claim could not be read.
+
+    \b
+    Examples:
+      medcoder edit claim.json
+      medcoder edit claims.jsonl --format jsonl --profile acme.yaml
+      medcoder edit claims.jsonl --ptp ccipra-v321r0-f1.txt --mue MCR_MUE_Practitioner.csv
+      medcoder edit --rules
+    """
+    if list_rules:
+        click.echo(_rules_table())
+        return
+    if file is None:
+        err("error: give a claim FILE (or --rules to list the rules)")
+        sys.exit(2)
+    from medcoder.edits.engine import EditEngine, References
+    from medcoder.edits.profile import PayerProfile
+
+    try:
+        payer = PayerProfile.read(profile) if profile else PayerProfile.default()
+        ref = payer.reference
+        references = References.load([*ref.ncci_ptp, *ptp], [*ref.mue, *mue], poa_exempt or ref.poa_exempt)
+        engine = EditEngine(profile=payer, references=references)
+    except MedcoderError as exc:
+        err(f"error {exc}")
+        sys.exit(exc.exit_status)
+    with engine:
+        _run(file, fmt, engine.report, _edits_table)

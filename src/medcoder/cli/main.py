@@ -79,7 +79,9 @@ def schema(model: str | None) -> None:
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--system", default="cm", show_default=True, help="cm (ICD-10-CM) or pcs (ICD-10-PCS).")
+@click.option(
+    "--system", default="cm", show_default=True, help="cm (ICD-10-CM), pcs (ICD-10-PCS), hcpcs or cpt (when installed)."
+)
 @click.option("--limit", default=15, show_default=True, type=click.IntRange(1, 500))
 @DATE
 @FORMAT
@@ -252,11 +254,25 @@ def example(fmt: str) -> None:
     default=None,
     help="Report codes at or above this confidence (default: the model's threshold, 0.5 without one).",
 )
+@click.option(
+    "--profile",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Payer profile (YAML) for the claim edits (default: the bundled Medicare-style profile).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
 def code(
-    paths: tuple[Path, ...], setting: str | None, model_path: Path | None, min_confidence: float | None, fmt: str
+    paths: tuple[Path, ...],
+    setting: str | None,
+    model_path: Path | None,
+    min_confidence: float | None,
+    profile: Path | None,
+    fmt: str,
 ) -> None:
-    """Code the diagnoses of encounters: text files, FHIR Bundles, NDJSON, or folders of them.
+    """Code encounters: text files, FHIR Bundles, NDJSON, or folders of them.
+
+    Each result has the diagnoses (and procedures) with their evidence, the MS-DRG for inpatient
+    stays with the impact of each code and of each physician query, CMS-HCCs, and the claim edits.
 
     \b
     Examples:
@@ -266,13 +282,15 @@ def code(
     """
     from medcoder.cli.views import emit_coding
     from medcoder.coding.sitemodel import SiteModel
+    from medcoder.edits.profile import PayerProfile
     from medcoder.errors import ReadError
     from medcoder.ingest import read_paths
     from medcoder.models import Setting
     from medcoder.pipeline import Pipeline
 
     model = SiteModel.load(model_path) if model_path else None
-    pipeline = Pipeline(_kb(), model, min_confidence)
+    payer = PayerProfile.read(profile) if profile else None
+    pipeline = Pipeline(_kb(), model, min_confidence, profile=payer)
     failures = 0
     for item in read_paths(list(paths), setting=Setting(setting) if setting else None):
         if isinstance(item, ReadError):
@@ -400,24 +418,41 @@ def codesets_list(fmt: str) -> None:
     help="Override the last date of service the release covers.",
 )
 @click.option("--release-id", default=None, help="Override the release id (default from the files).")
+@click.option(
+    "--system",
+    type=click.Choice(["cm", "pcs", "hcpcs", "cpt"], case_sensitive=False),
+    default=None,
+    help="Say which code set the files are (needed for a CPT file in a generic Code,Description layout).",
+)
 @FORMAT
 def codesets_install(
     path: Path,
     effective_from: dt.datetime | None,
     effective_to: dt.datetime | None,
     release_id: str | None,
+    system: str | None,
     fmt: str,
 ) -> None:
     """Install official release files from a directory or a zip, then rebuild the knowledge base.
 
+    ICD-10-CM and ICD-10-PCS (CDC / CMS XML), HCPCS Level II (the CMS alpha-numeric file), and CPT
+    (the AMA data files of your own licence; medcoder never ships CPT descriptors).
+
     \b
-    Example:  medcoder codesets install ~/Downloads/icd10cm-table-index-2026.zip
+    Examples:
+      medcoder codesets install ~/Downloads/icd10cm-table-index-2026.zip
+      medcoder codesets install ~/Downloads/january-2026-alpha-numeric-hcpcs-file.zip
+      medcoder codesets install site-cpt.csv --system cpt --release-id cpt-2026
     """
     from medcoder.codesets.install import install
     from medcoder.codesets.kb import reset_default_kb
 
     manifests = install(
-        path, effective_from=_day(effective_from), effective_to=_day(effective_to), release_id=release_id
+        path,
+        effective_from=_day(effective_from),
+        effective_to=_day(effective_to),
+        release_id=release_id,
+        system=system,
     )
     reset_default_kb()
     _kb()  # build now so the first lookup is fast and problems surface here
@@ -505,8 +540,9 @@ def codesets_download(year: int, systems: tuple[str, ...], urls: tuple[str, ...]
 
 
 def _register_claims() -> None:
-    from medcoder.cli.claims import group, hcc
+    from medcoder.cli.claims import edit, group, hcc
 
+    cli.add_command(edit)
     cli.add_command(group)
     cli.add_command(hcc)
 

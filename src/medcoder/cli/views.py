@@ -179,11 +179,24 @@ def coding_jsonl(result: Any) -> dict[str, Any]:
             "rationale": a.rationale,
         }
 
-    return {
+    out: dict[str, Any] = {
         "id": result.encounter_id,
         "diagnoses": [item(a) for a in result.diagnoses],
         "procedures": [item(a) for a in result.procedures],
+        "edits": [
+            {"rule_id": e.rule_id, "severity": e.severity.value, "message": e.message, "codes": e.codes}
+            for e in result.edits
+        ],
+        "queries": [
+            {"id": q.id, "code": q.code, "question": q.question, "options": [o.code for o in q.options]}
+            for q in result.queries
+        ],
     }
+    if result.drg:
+        out["drg"] = {k: result.drg.get(k) for k in ("drg", "mdc", "description", "version")}
+    if result.hcc:
+        out["hcc"] = {"payment_year": result.hcc["payment_year"], "risk_score": result.hcc["risk_score"]}
+    return out
 
 
 def emit_coding(encounter: Any, result: Any, fmt: str) -> None:
@@ -205,14 +218,31 @@ def emit_coding(encounter: Any, result: Any, fmt: str) -> None:
         for a in result.diagnoses
     ]
     click.echo(table(("#", "code", "description", "conf", "supporting words"), rows, max_width=60))
+    if result.procedures:
+        rows = [
+            (a.sequence, a.system, a.code, a.description, f"{a.confidence:.2f}", " | ".join(e.text for e in a.evidence))
+            for a in result.procedures
+        ]
+        click.echo("procedures:")
+        click.echo(table(("#", "system", "code", "description", "conf", "supporting words"), rows, max_width=50))
     if result.drg:
         drg = result.drg
-        click.echo(f"MS-DRG {drg['drg']} (MDC {drg['mdc']}) {drg.get('description', '')}  [grouper v{drg['version']}]")
+        line = f"MS-DRG {drg['drg']} (MDC {drg['mdc']}) {drg.get('description', '')}  [grouper v{drg['version']}]"
+        click.echo(line)
+        for impact in drg.get("impact") or []:
+            if impact["changes_drg"]:
+                click.echo(f"  without {impact['code']} ({impact['severity']}): MS-DRG {impact['drg_without']}")
     if result.hcc:
         hccs = ", ".join(h["hcc"] for m in result.hcc["models"] for h in m["hccs"])
         click.echo(
             f"CMS-HCC payment year {result.hcc['payment_year']}: RAF {result.hcc['risk_score']} (HCCs {hccs or 'none'})"
         )
+    impacts = (result.drg or {}).get("query_impact") or []
+    for query in result.queries:
+        click.echo(f"query {query.id}: {query.reason}")
+        for impact in impacts:
+            if impact["query_id"] == query.id and impact["changes_drg"]:
+                click.echo(f"  if answered {impact['code']}: MS-DRG {impact['drg_if_answered']}")
     for edit in result.edits:
         click.echo(f"{edit.severity.value}: {edit.message} [{edit.rule_id}]")
     click.echo("")

@@ -23,13 +23,13 @@ from pathlib import Path
 
 from medcoder.codesets import paths
 from medcoder.codesets.install import InstalledRelease, installed_releases
-from medcoder.codesets.normalize import ICD10CM
+from medcoder.codesets.normalize import CPT, HCPCS, ICD10CM
 from medcoder.codesets.release import PARSER_VERSION
 from medcoder.errors import KnowledgeBaseError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: hcpcs_codes, cpt_codes
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,6 +72,15 @@ CREATE TABLE pcs_definitions (
     release_id TEXT NOT NULL, section TEXT NOT NULL, axis INTEGER NOT NULL, term TEXT NOT NULL,
     section_title TEXT NOT NULL, axis_title TEXT NOT NULL, definition TEXT NOT NULL, explanation TEXT,
     includes TEXT NOT NULL, PRIMARY KEY (release_id, section, axis, term)
+) WITHOUT ROWID;
+CREATE TABLE hcpcs_codes (
+    release_id TEXT NOT NULL, code TEXT NOT NULL, kind TEXT NOT NULL, short TEXT NOT NULL, long TEXT NOT NULL,
+    effective TEXT, terminated TEXT, action TEXT NOT NULL, action_effective TEXT, coverage TEXT NOT NULL,
+    betos TEXT NOT NULL, PRIMARY KEY (release_id, code)
+) WITHOUT ROWID;
+CREATE TABLE cpt_codes (
+    release_id TEXT NOT NULL, code TEXT NOT NULL, short TEXT NOT NULL, medium TEXT NOT NULL, long TEXT NOT NULL,
+    PRIMARY KEY (release_id, code)
 ) WITHOUT ROWID;
 CREATE TABLE vocab (release_id TEXT NOT NULL, word TEXT NOT NULL, df INTEGER NOT NULL,
     PRIMARY KEY (release_id, word)) WITHOUT ROWID;
@@ -178,6 +187,10 @@ def _load_release(con: sqlite3.Connection, release: InstalledRelease) -> None:
     search_rows: list[tuple[str, str, str, str, int]] = []
     if m.system == ICD10CM:
         _load_cm(con, release, search_rows)
+    elif m.system == HCPCS:
+        _load_hcpcs(con, release, search_rows)
+    elif m.system == CPT:
+        _load_cpt(con, release, search_rows)
     else:
         _load_pcs(con, release, search_rows)
     con.executemany(f"INSERT INTO {fts} (text, code, source, detail, billable) VALUES (?, ?, ?, ?, ?)", search_rows)
@@ -319,6 +332,67 @@ def _load_pcs(con: sqlite3.Connection, release: InstalledRelease, search_rows: l
                 )
             )
         con.executemany("INSERT INTO pcs_definitions VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _load_hcpcs(con: sqlite3.Connection, release: InstalledRelease, search_rows: list) -> None:
+    from medcoder.codesets.hcpcs.parse import parse_hcpcs
+
+    rid = release.manifest.release_id
+    parsed = parse_hcpcs(release.files["hcpcs"])
+    rows = []
+    for r in sorted(parsed.records, key=lambda r: r.code):
+        rows.append(
+            (
+                rid,
+                r.code,
+                r.kind,
+                r.short,
+                r.long,
+                _iso(r.effective),
+                _iso(r.terminated),
+                r.action,
+                _iso(r.action_effective),
+                r.coverage,
+                r.betos,
+            )
+        )
+        # A modifier is not reported alone: ranked after codes, like a header in ICD-10-CM.
+        usable = int(r.kind == "procedure")
+        search_rows.append((r.long, r.code, "hcpcs", "", usable))
+        if r.short and r.short.lower() != r.long.lower():
+            search_rows.append((r.short, r.code, "hcpcs-short", "", usable))
+    con.executemany("INSERT INTO hcpcs_codes VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def _load_cpt(con: sqlite3.Connection, release: InstalledRelease, search_rows: list) -> None:
+    """CPT descriptors from the user's licensed files: long, medium and short merged per code."""
+    from medcoder.codesets.cpt.parse import parse_cpt
+
+    rid = release.manifest.release_id
+    merged: dict[str, dict[str, str]] = {}
+    for kind in ("long", "medium", "short"):
+        path = release.files.get(kind)
+        if path is None:
+            continue
+        parsed = parse_cpt(path)
+        for c in parsed.codes:
+            entry = merged.setdefault(c.code, {"long": "", "medium": "", "short": ""})
+            if parsed.layout == "text":
+                entry[kind] = entry[kind] or c.long
+            else:
+                for key, value in (("long", c.long), ("medium", c.medium), ("short", c.short)):
+                    entry[key] = entry[key] or value
+    rows = []
+    for code in sorted(merged):
+        entry = merged[code]
+        rows.append((rid, code, entry["short"], entry["medium"], entry["long"]))
+        text = entry["long"] or entry["medium"] or entry["short"]
+        search_rows.append((text, code, "cpt", "", 1))
+    con.executemany("INSERT INTO cpt_codes VALUES (?,?,?,?,?)", rows)
 
 
 def check(path: Path) -> sqlite3.Connection:

@@ -18,6 +18,8 @@ from rapidfuzz.distance import Levenshtein
 
 from medcoder.codesets.icd10cm.tabular import seventh_character_form
 from medcoder.codesets.normalize import (
+    CPT,
+    HCPCS,
     ICD10CM,
     ICD10PCS,
     compact,
@@ -29,6 +31,7 @@ from medcoder.codesets.release import Manifest, choose
 from medcoder.errors import (
     InvalidCodeFormatError,
     KnowledgeBaseError,
+    NoReleaseError,
     UnknownCodeError,
     UnknownCodeSystemError,
 )
@@ -40,6 +43,10 @@ SYSTEM_ALIASES = {
     "pcs": ICD10PCS,
     "icd10pcs": ICD10PCS,
     "icd-10-pcs": ICD10PCS,
+    "hcpcs": HCPCS,
+    "hcpcs2": HCPCS,
+    "hcpcs-ii": HCPCS,
+    "cpt": CPT,
 }
 
 
@@ -47,7 +54,7 @@ def system_name(value: str) -> str:
     key = value.strip().lower()
     if key in SYSTEM_ALIASES:
         return SYSTEM_ALIASES[key]
-    raise UnknownCodeSystemError(value, sorted({ICD10CM, ICD10PCS}))
+    raise UnknownCodeSystemError(value, sorted({ICD10CM, ICD10PCS, HCPCS, CPT}))
 
 
 @dataclass(slots=True)
@@ -99,6 +106,63 @@ class CodeStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class HcpcsCode:
+    """A HCPCS Level II code or modifier as installed (CMS alpha-numeric file)."""
+
+    code: str
+    kind: str  # procedure | modifier
+    short: str
+    long: str
+    effective: dt.date | None
+    terminated: dt.date | None
+    action: str
+    coverage: str
+    release_id: str
+
+    def active_on(self, day: dt.date | None) -> bool:
+        if day is None:
+            return self.terminated is None
+        return (self.effective is None or self.effective <= day) and (self.terminated is None or day <= self.terminated)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["system"] = HCPCS
+        return data
+
+
+@dataclass(slots=True)
+class CptCode:
+    """A CPT code as installed from the user's licensed AMA file."""
+
+    code: str
+    short: str
+    medium: str
+    long: str
+    release_id: str
+
+    @property
+    def description(self) -> str:
+        return self.long or self.medium or self.short
+
+
+_HCPCS_COLS = "code, kind, short, long, effective, terminated, action, coverage, release_id"
+
+
+def _hcpcs(row: tuple) -> HcpcsCode:
+    return HcpcsCode(
+        code=row[0],
+        kind=row[1],
+        short=row[2],
+        long=row[3],
+        effective=dt.date.fromisoformat(row[4]) if row[4] else None,
+        terminated=dt.date.fromisoformat(row[5]) if row[5] else None,
+        action=row[6],
+        coverage=row[7],
+        release_id=row[8],
+    )
 
 
 _NODE_COLS = (
@@ -213,7 +277,10 @@ class KnowledgeBase:
 
     def cm_children(self, node: CmCode) -> list[CmCode]:
         rows = self.query(
-            f"SELECT {_NODE_COLS} FROM cm_nodes WHERE release_id = ? AND parent = ? ORDER BY ord",
+            # INDEXED BY: left alone, SQLite walks the (release_id, ord) index over the whole release
+            # to avoid sorting a handful of children -- 40 ms instead of 0.1 ms.
+            f"SELECT {_NODE_COLS} FROM cm_nodes INDEXED BY cm_nodes_parent WHERE release_id = ? AND parent = ? "
+            "ORDER BY ord",
             (node.release_id, node.code),
         )
         return [_node(r) for r in rows]
@@ -391,24 +458,104 @@ class KnowledgeBase:
                 return [r[0] for r in rows]
         return []
 
+    # -- HCPCS Level II and CPT -------------------------------------------------------------
+
+    def has_system(self, system: str) -> bool:
+        return any(m.system == system for m in self.manifests)
+
+    def hcpcs(self, code: str, day: dt.date | None = None, release_id: str | None = None) -> HcpcsCode | None:
+        """A HCPCS Level II code or modifier (``j0696``, ``J0696``, ``lt``), or ``None``."""
+        rid = release_id or self.release(HCPCS, day).release_id
+        rows = self.query(
+            f"SELECT {_HCPCS_COLS} FROM hcpcs_codes WHERE release_id = ? AND code = ?", (rid, compact(code))
+        )
+        return _hcpcs(rows[0]) if rows else None
+
+    def hcpcs_codes(self, release_id: str) -> list[HcpcsCode]:
+        """Every code and modifier of a release, in code order."""
+        rows = self.query(f"SELECT {_HCPCS_COLS} FROM hcpcs_codes WHERE release_id = ? ORDER BY code", (release_id,))
+        return [_hcpcs(r) for r in rows]
+
+    def hcpcs_status(self, code: str, day: dt.date | None = None) -> CodeStatus:
+        """Valid (in the release for the date) and reportable on that date (added .. terminated)."""
+        rid = self.release(HCPCS, day).release_id
+        key = compact(code)
+        found = self.hcpcs(key, release_id=rid)
+        if found is None:
+            return CodeStatus(key, HCPCS, rid, False, False, None, f"not a code in {rid}")
+        if found.kind == "modifier":
+            return CodeStatus(key, HCPCS, rid, True, False, found.long, "a modifier: reported with a procedure code")
+        on = day or dt.date.today()
+        if found.effective is not None and on < found.effective:
+            reason = f"not yet effective: reportable from {found.effective.isoformat()}"
+            return CodeStatus(key, HCPCS, rid, True, False, found.long, reason)
+        if found.terminated is not None and on > found.terminated:
+            reason = f"terminated: last date of service {found.terminated.isoformat()}"
+            return CodeStatus(key, HCPCS, rid, True, False, found.long, reason)
+        from medcoder.codesets.hcpcs.parse import COVERAGE
+
+        reason = "billable"
+        if found.coverage in COVERAGE:
+            reason = f"billable (Medicare coverage {found.coverage}: {COVERAGE[found.coverage]})"
+        return CodeStatus(key, HCPCS, rid, True, True, found.long, reason)
+
+    def cpt(self, code: str, day: dt.date | None = None, release_id: str | None = None) -> CptCode | None:
+        rid = release_id or self.release(CPT, day).release_id
+        rows = self.query(
+            "SELECT code, short, medium, long, release_id FROM cpt_codes WHERE release_id = ? AND code = ?",
+            (rid, compact(code)),
+        )
+        return CptCode(*rows[0]) if rows else None
+
+    def cpt_codes(self, release_id: str) -> list[CptCode]:
+        rows = self.query(
+            "SELECT code, short, medium, long, release_id FROM cpt_codes WHERE release_id = ? ORDER BY code",
+            (release_id,),
+        )
+        return [CptCode(*r) for r in rows]
+
+    def cpt_status(self, code: str, day: dt.date | None = None) -> CodeStatus:
+        rid = self.release(CPT, day).release_id
+        key = compact(code)
+        found = self.cpt(key, release_id=rid)
+        if found is None:
+            return CodeStatus(key, CPT, rid, False, False, None, f"not a code in {rid}")
+        return CodeStatus(key, CPT, rid, True, True, found.description, "billable")
+
     # -- any system ------------------------------------------------------------------------
 
     def status(self, code: str, day: dt.date | None = None, system: str | None = None) -> CodeStatus:
         """Validity of a code in whichever system it belongs to (``system`` forces one)."""
         systems = [system] if system else guess_systems(code)
         if not systems:
-            raise InvalidCodeFormatError(code, "ICD-10-CM or ICD-10-PCS", "not the shape of either")
+            raise InvalidCodeFormatError(code, "ICD-10-CM, ICD-10-PCS, HCPCS or CPT", "not the shape of any")
+        checks = {
+            ICD10CM: self.cm_status,
+            ICD10PCS: self.pcs_status,
+            HCPCS: self.hcpcs_status,
+            CPT: self.cpt_status,
+        }
         statuses = []
+        no_release: NoReleaseError | None = None
         for sys_ in systems:
-            if sys_ == ICD10CM:
-                statuses.append(self.cm_status(code, day))
-            elif sys_ == ICD10PCS and any(m.system == ICD10PCS for m in self.manifests):
-                statuses.append(self.pcs_status(code, day))
+            if sys_ != ICD10CM and not self.has_system(sys_):
+                continue
+            try:
+                statuses.append(checks[sys_](code, day))
+            except NoReleaseError as exc:
+                # J0696 has the shape of ICD-10-CM too: a CM release that does not cover the
+                # date must not hide the HCPCS code that is valid on it.
+                if len(systems) == 1:
+                    raise
+                no_release = no_release or exc
         for st in statuses:
             if st.valid:
                 return st
+        if not statuses and no_release is not None:
+            raise no_release
         if not statuses:
-            raise KnowledgeBaseError("no ICD-10-PCS release is installed (see `medcoder codesets install`)")
+            missing = " or ".join(systems)
+            raise KnowledgeBaseError(f"no {missing} release is installed (see `medcoder codesets install`)")
         return statuses[0]
 
 

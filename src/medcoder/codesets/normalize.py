@@ -13,6 +13,8 @@ from medcoder.errors import InvalidCodeFormatError
 
 ICD10CM = "ICD-10-CM"
 ICD10PCS = "ICD-10-PCS"
+HCPCS = "HCPCS"
+CPT = "CPT"
 
 _STRIP = re.compile(r"[\s.]+")
 # ICD-10-CM: a letter, a digit, an alphanumeric (category), then up to 4 more characters.
@@ -20,6 +22,11 @@ _STRIP = re.compile(r"[\s.]+")
 _CM = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
 # ICD-10-PCS: 7 characters from 0-9 and letters except I and O (never used, to avoid 1/0).
 _PCS_CHARS = re.compile(r"^[0-9A-HJ-NP-Z]{1,7}$")
+# HCPCS Level II: a letter and 4 digits; its modifiers: 2 letters or digits.
+_HCPCS = re.compile(r"^[A-Z][0-9]{4}$")
+_MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
+# CPT: 5 digits (Category I) or 4 digits and F (II), T (III), U (PLA) or M (MAAA).
+_CPT = re.compile(r"^[0-9]{4}[0-9FTUM]$")
 
 
 def compact(code: str) -> str:
@@ -74,15 +81,31 @@ def guess_systems(code: str) -> list[str]:
     A dot means ICD-10-CM.  A first character that is a digit means ICD-10-PCS (ICD-10-CM codes
     start with a letter).  Otherwise both are possible (``B211YZZ`` is PCS imaging but has the
     shape of a CM code), and the caller looks in both.
+
+    HCPCS Level II (a letter and 4 digits, ``J0696``) shares its shape with ICD-10-CM codes
+    (``E1140`` is E11.40 as well as a wheelchair), so it comes after ICD-10-CM; a HCPCS modifier
+    has 2 characters.  CPT (5 digits, or 4 digits and F/T/U/M) comes before the partial PCS code
+    of the same shape, since a 5-character PCS code is never complete.  The caller keeps the first
+    system in which the code exists.
     """
     if "." in code:
         return [ICD10CM]
     raw = compact(code)
     systems = []
     if raw[:1].isdigit():
-        return [ICD10PCS] if _PCS_CHARS.match(raw) else []
+        if _CPT.match(raw):
+            systems.append(CPT)
+        if _PCS_CHARS.match(raw):
+            systems.append(ICD10PCS)
+        if _MODIFIER.match(raw):
+            systems.append(HCPCS)
+        return systems
     if _CM.match(raw):
         systems.append(ICD10CM)
+    if _HCPCS.match(raw):
+        systems.append(HCPCS)
     if (len(raw) == 7 and _PCS_CHARS.match(raw)) or (len(raw) < 7 and _PCS_CHARS.match(raw) and not _CM.match(raw)):
         systems.append(ICD10PCS)
+    if _MODIFIER.match(raw):
+        systems.append(HCPCS)
     return systems

@@ -6,6 +6,11 @@ effective 2025-10-01 .. 2026-09-30), ``icd10cm-2026-04`` (the April 2026 update,
 2026-04-01 .. 2026-09-30) or ``icd10pcs-2026``.  Several releases can be installed side by side;
 the one whose effective window covers the date of service is used, the most recent if windows
 overlap.
+
+HCPCS Level II changes every quarter: ``hcpcs-2026-01`` is the January 2026 file, effective
+2026-01-01 .. 2026-03-31 (``-04``, ``-07``, ``-10`` for the other quarters).  CPT changes every
+1 January: ``cpt-2026`` is effective 2026-01-01 .. 2026-12-31.  Within a release each HCPCS code
+also carries its own added and termination dates.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medcoder.codesets.normalize import ICD10CM, ICD10PCS
+from medcoder.codesets.normalize import CPT, HCPCS, ICD10CM, ICD10PCS
 from medcoder.errors import NoReleaseError
 
 PARSER_VERSION = "1"
@@ -27,7 +32,11 @@ PARSER_VERSION = "1"
 # File kinds a release can hold.
 CM_KINDS = ("tabular", "index", "eindex", "drug", "neoplasm")
 PCS_KINDS = ("tables", "index", "definitions")
-FileKind = Literal["tabular", "index", "eindex", "drug", "neoplasm", "tables", "definitions"]
+HCPCS_KINDS = ("hcpcs",)
+CPT_KINDS = ("long", "medium", "short")
+FileKind = Literal[
+    "tabular", "index", "eindex", "drug", "neoplasm", "tables", "definitions", "hcpcs", "long", "medium", "short"
+]
 
 
 class ReleaseFile(BaseModel):
@@ -45,7 +54,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     release_id: str
-    system: Literal["ICD-10-CM", "ICD-10-PCS"]
+    system: Literal["ICD-10-CM", "ICD-10-PCS", "HCPCS", "CPT"]
     version: str = Field(description="the <version> the official files carry, e.g. 2026")
     effective_from: dt.date
     effective_to: dt.date
@@ -107,6 +116,24 @@ def release_id_for(system: str, version: str, file_names: list[str]) -> tuple[st
     return rid, start, end
 
 
+def quarter_window(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """From the first of ``month`` to the last day of its calendar quarter (HCPCS quarterly files)."""
+    start = dt.date(year, month, 1)
+    quarter_end = ((month - 1) // 3) * 3 + 3  # 3, 6, 9 or 12
+    if quarter_end == 12:
+        return start, dt.date(year, 12, 31)
+    return start, dt.date(year, quarter_end + 1, 1) - dt.timedelta(days=1)
+
+
+def hcpcs_release_id(year: int, month: int) -> tuple[str, dt.date, dt.date]:
+    start, end = quarter_window(year, month)
+    return f"hcpcs-{year}-{month:02d}", start, end
+
+
+def cpt_release_id(year: int) -> tuple[str, dt.date, dt.date]:
+    return f"cpt-{year}", dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
 def choose(manifests: list[Manifest], system: str, day: dt.date | None) -> Manifest:
     """The release of ``system`` to use for a date of service (``None``: the most recent)."""
     mine = [m for m in manifests if m.system == system]
@@ -125,4 +152,4 @@ def choose(manifests: list[Manifest], system: str, day: dt.date | None) -> Manif
     return covering[-1]
 
 
-SYSTEMS = (ICD10CM, ICD10PCS)
+SYSTEMS = (ICD10CM, ICD10PCS, HCPCS, CPT)

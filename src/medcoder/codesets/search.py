@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.lexicon import abbreviations
-from medcoder.codesets.normalize import ICD10CM, ICD10PCS
+from medcoder.codesets.normalize import CPT, HCPCS, ICD10CM, ICD10PCS
 from medcoder.errors import EmptyQueryError
 
 _WORD = re.compile(r"[a-z0-9]+(?:[/&'-][a-z0-9]+)*")
@@ -65,6 +65,9 @@ SOURCE_LABEL = {
     "neoplasm": "Neoplasm Table",
     "pcs": "PCS code title",
     "pcs-index": "PCS Index",
+    "hcpcs": "HCPCS long description",
+    "hcpcs-short": "HCPCS short description",
+    "cpt": "CPT descriptor",
 }
 # Words that say which encounter (7th character) rather than which condition: OCG I.C.19.a.
 EPISODE_WORDS = {
@@ -256,6 +259,20 @@ class Searcher:
             return
         codes = [h.code for h in hits]
         marks = ",".join("?" * len(codes))
+        if system in (HCPCS, CPT):
+            table = "hcpcs_codes" if system == HCPCS else "cpt_codes"
+            text = "long" if system == HCPCS else "COALESCE(NULLIF(long, ''), NULLIF(medium, ''), short)"
+            extra = "kind = 'procedure'" if system == HCPCS else "1"
+            rows = self.kb.query(
+                f"SELECT code, {text}, {extra} FROM {table} WHERE release_id = ? AND code IN ({marks})",
+                (rid, *codes),
+            )
+            info = {r[0]: r for r in rows}
+            for hit in hits:
+                row = info.get(hit.code)
+                if row is not None:
+                    hit.description, hit.billable = row[1], bool(row[2])
+            return
         if system == ICD10PCS:
             found = dict(
                 self.kb.query(

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from medcoder.errors import InputFileError, ReadError
 
 _CODE = re.compile(r"^[A-Z0-9]{3,7}$")
+_HCPCS = re.compile(r"^[A-Z][0-9]{4}$")  # HCPCS Level II: a letter and four digits
+_CPT = re.compile(r"^[0-9]{4}[0-9FTUM]$")  # CPT: five digits, or Category II / III, PLA
 
 
 def normalize_code(code: str) -> str:
@@ -37,10 +39,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+POA_VALUES = ("Y", "N", "U", "W", "1")
+
+
 class ClaimDiagnosis(_Model):
     code: str
-    poa: Literal["Y", "N", "U", "W", "1"] | None = Field(
-        default=None, description="present on admission; '1' (exempt) is read as blank"
+    poa: str | None = Field(
+        default=None,
+        max_length=1,
+        description="present on admission: Y, N, U, W, or 1 (exempt, read as blank); other values are kept "
+        "for the POA edit to report and are blank to the grouper",
     )
 
     @field_validator("code")
@@ -59,23 +67,63 @@ class ClaimDiagnosis(_Model):
 
 class ClaimProcedure(_Model):
     code: str
+    system: Literal["ICD-10-PCS", "CPT", "HCPCS"] | None = Field(
+        default=None, description="guessed from the code's shape when absent (7 characters: ICD-10-PCS)"
+    )
+    units: int = Field(default=1, ge=1, description="units of service (MUE edits)")
+    modifiers: list[str] = Field(default_factory=list, description="CPT/HCPCS modifiers, e.g. ['59', 'RT']")
+    date: dt.date | None = Field(default=None, description="date the procedure was performed")
+    prior_authorization: str | None = Field(default=None, description="the payer's authorization number")
 
     @field_validator("code")
     @classmethod
     def _normalize(cls, value: str) -> str:
         return _code(value)
 
+    @field_validator("modifiers")
+    @classmethod
+    def _modifiers(cls, value: list[str]) -> list[str]:
+        return [m.strip().upper() for m in value if m.strip()]
+
+    @property
+    def code_system(self) -> str:
+        """The given system, else the one the code's shape says (a partial PCS code stays PCS)."""
+        if self.system:
+            return self.system
+        if _HCPCS.match(self.code):
+            return "HCPCS"
+        if _CPT.match(self.code):
+            return "CPT"
+        return "ICD-10-PCS"
+
 
 class Claim(_Model):
-    """An inpatient claim as the MS-DRG grouper and the HCC model see it."""
+    """A claim as the MS-DRG grouper, the HCC model and the edit engine see it.
+
+    Grouping needs ``discharge_date`` and ``age``; the edit engine reports what is missing instead.
+    """
 
     id: str | None = Field(default=None, description="claim or encounter id, echoed in results")
-    discharge_date: dt.date
-    age: int = Field(ge=0, le=124)
+    setting: Literal["inpatient", "outpatient", "professional"] = "inpatient"
+    admit_date: dt.date | None = None
+    discharge_date: dt.date | None = None
+    service_date: dt.date | None = Field(default=None, description="date of service (outpatient, professional)")
+    age: int | None = Field(default=None, ge=0, le=124)
     sex: Literal["M", "F", "U"] = "U"
-    discharge_status: int = Field(default=1, ge=0, le=99, description="UB-04 patient discharge status, e.g. 1")
+    discharge_status: int | None = Field(
+        default=None, ge=0, le=99, description="UB-04 patient discharge status, e.g. 1 (the grouper reads 1 if absent)"
+    )
+    payer: str | None = None
+    prior_authorization: str | None = Field(default=None, description="claim-level authorization number")
     diagnoses: list[ClaimDiagnosis] = Field(min_length=1, description="the first is the principal diagnosis")
     procedures: list[ClaimProcedure] = Field(default_factory=list)
+
+    @property
+    def date_of_service(self) -> dt.date | None:
+        """The date that picks code-set releases: discharge for inpatients, else the service date."""
+        if self.setting == "inpatient":
+            return self.discharge_date or self.admit_date or self.service_date
+        return self.service_date or self.discharge_date or self.admit_date
 
     @field_validator("sex", mode="before")
     @classmethod

@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medcoder.errors import MedcoderError, NoReleaseError
+from medcoder.errors import MissingClaimDataError, NoReleaseError
 from medcoder.grouping.claims import Claim, normalize_code
+from medcoder.models import Evidence
 
 V24 = "CMS-HCC Model V24"
 V28 = "CMS-HCC Model V28"
@@ -58,6 +59,9 @@ class Hcc(_Model):
     coefficient: float | None = None
     is_chronic: bool = False
     diagnoses: list[str] = Field(default_factory=list, description="the claim's codes that map to it")
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="the words behind those diagnoses (results of `medcoder code`)"
+    )
 
 
 class SupersededHcc(_Model):
@@ -144,9 +148,11 @@ class HccScorer:
 
     def score_claim(self, claim: Claim, **demographics: Any) -> HccResult:
         """Score a claim's diagnoses with its age and sex (sex 'U' cannot be scored)."""
+        who = f"claim {claim.id}: " if claim.id else ""
         if claim.sex not in ("M", "F"):
-            who = f"claim {claim.id}: " if claim.id else ""
-            raise MedcoderError(f"{who}the CMS-HCC model needs sex M or F, not {claim.sex!r}")
+            raise MissingClaimDataError(f"{who}the CMS-HCC model needs sex M or F, not {claim.sex!r}")
+        if claim.age is None:
+            raise MissingClaimDataError(f"{who}the CMS-HCC model needs the age")
         result = self.score([d.code for d in claim.diagnoses], age=claim.age, sex=claim.sex, **demographics)
         result.claim_id = claim.id
         return result

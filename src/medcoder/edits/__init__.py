@@ -1,0 +1,1 @@
+"""Claim edits: a registry of versioned rules run over a claim (DESIGN.md §2, §7)."""
