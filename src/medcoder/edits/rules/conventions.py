@@ -15,6 +15,7 @@ from medcoder.coding.guidelines import ref_covers
 from medcoder.edits.engine import EditContext
 from medcoder.edits.registry import Finding, edit_rules
 
+_CONDITIONAL = re.compile(r"\bif (?:applicable|known|present|any|appropriate|desired)\b", re.IGNORECASE)
 _MANIFESTATION = re.compile(r"\bin (?:other )?diseases classified elsewhere\b", re.IGNORECASE)
 
 
@@ -94,9 +95,10 @@ def use_additional(ctx: EditContext) -> Iterator[Finding]:
         # one place) are alternatives: any one of them on the claim meets the note.
         groups: dict[str, list] = {}
         for note in ctx.notes(code, "useAdditionalCode"):
-            if note.refs:
-                where = note.source if note.source_kind != "chapter" else f"chapter {note.source}"
-                groups.setdefault(where, []).append(note)
+            # "..., if applicable / if known": conditional on facts the claim cannot show; and a
+            # chapter-wide note speaks to the chapter, not to this code
+            if note.refs and note.source_kind != "chapter" and not _CONDITIONAL.search(note.text):
+                groups.setdefault(note.source, []).append(note)
         for where, notes in groups.items():
             if any(_covers(note.refs, other) for note in notes for other in codes if other != code):
                 continue

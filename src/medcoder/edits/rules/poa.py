@@ -82,6 +82,8 @@ def invalid(ctx: EditContext) -> Iterator[Finding]:
     source="OCG Appendix I",
 )
 def exempt(ctx: EditContext) -> Iterator[Finding]:
+    if not _required(ctx):
+        return  # no POA on this kind of claim at all
     for diagnosis in ctx.claim.diagnoses:
         if diagnosis.poa in ("Y", "N", "U", "W") and _exempt(ctx, diagnosis.code):
             code = ctx.show(diagnosis.code)
