@@ -62,3 +62,10 @@ def test_assign_poa_leaves_outpatient_and_exempt_codes_blank() -> None:
     exempt = _assignment("R06.02", "shortness of breath")
     assign_poa(_encounter(), [exempt], Exempt())
     assert outpatient.poa is None and exempt.poa is None
+
+
+def test_assign_poa_chronic_category_without_the_word_chronic() -> None:
+    # type 2 diabetes is chronic by nature (data/poa_chronic.json), though its title does not say so
+    assignment = _assignment("E11.9", "Urinary tract infection", "Type 2 diabetes mellitus without complications")
+    assign_poa(_encounter(), [assignment])
+    assert assignment.poa == "Y" and "chronic condition" in assignment.rationale

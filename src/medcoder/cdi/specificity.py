@@ -12,6 +12,7 @@ undetermined", and does not say what pays more -- the impact goes to the coder, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from medcoder.codesets.kb import CmCode, KnowledgeBase
@@ -37,8 +38,14 @@ def _billable_under(kb: KnowledgeBase, node: CmCode, limit: int) -> Iterator[CmC
             stack.extend(reversed(kb.cm_children(child)))
 
 
+_UNSPECIFIED = re.compile(r"^unspecified\b|,\s*unspecified\b|\bunspecified$", re.IGNORECASE)
+
+
 def _unspecified(node: CmCode) -> bool:
-    return node.billable and "unspecified" in node.description.lower()
+    """The code itself is the unspecified one ("Heart failure, unspecified", "Unspecified atrial
+    fibrillation") -- not a code that merely covers an unspecified variant among specified ones
+    ("Hypertensive CKD with stage 1 through stage 4 CKD, or unspecified CKD")."""
+    return node.billable and bool(_UNSPECIFIED.search(node.description))
 
 
 def specificity_queries(

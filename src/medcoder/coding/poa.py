@@ -8,7 +8,8 @@ indicator only where the record says it:
 - **N** when, elsewhere, the sentence that supports the code says the condition arose during the
   stay ("hospital-acquired", "postoperative", "on hospital day 3", "during the hospitalization");
 - **Y** when the sentence ties it to the admission ("presented with", "on admission"), or the code
-  is a chronic condition (Appendix I: a chronic condition diagnosed during the stay is POA "Y");
+  is a chronic condition -- its title says so, or its category is in ``data/poa_chronic.json``
+  (Appendix I: a chronic condition diagnosed during the stay is POA "Y");
 - nothing otherwise: the POA edit then asks the coder, who queries the provider (U / W are the
   provider's answer, not medcoder's guess).
 
@@ -19,6 +20,10 @@ and the reason in its rationale.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from medcoder.extract.pipeline import AnalyzedDocument, analyze
 from medcoder.models import CodeAssignment, Encounter, Setting
@@ -40,6 +45,25 @@ _ON_ADMISSION = re.compile(
     r"\bprior to admission\b|\bchronic\b|\blong-?standing\b|\bknown\b",
     re.I,
 )
+
+
+class _ChronicCategories(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    about: str
+    source: str
+    version: int
+    categories: list[str] = Field(min_length=1)
+
+
+@lru_cache(maxsize=1)
+def _chronic_prefixes() -> tuple[str, ...]:
+    text = resources.files("medcoder").joinpath("data/poa_chronic.json").read_text(encoding="utf-8")
+    return tuple(_ChronicCategories.model_validate_json(text).categories)
+
+
+def _chronic_category(code: str) -> bool:
+    return code.replace(".", "").upper().startswith(_chronic_prefixes())
 
 
 def assign_poa(encounter: Encounter, diagnoses: list[CodeAssignment], exempt: object | None = None) -> None:
@@ -89,6 +113,6 @@ def _indicator(
             admission_reason = f"'{cue.group(0)}'"
     if admission_reason:
         return "Y", admission_reason
-    if "chronic" in assignment.description.lower():
+    if "chronic" in assignment.description.lower() or _chronic_category(assignment.code):
         return "Y", "a chronic condition (OCG Appendix I)"
     return None, ""

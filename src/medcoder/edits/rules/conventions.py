@@ -96,8 +96,8 @@ def use_additional(ctx: EditContext) -> Iterator[Finding]:
         groups: dict[str, list] = {}
         for note in ctx.notes(code, "useAdditionalCode"):
             # "..., if applicable / if known": conditional on facts the claim cannot show; and a
-            # chapter-wide note speaks to the chapter, not to this code
-            if note.refs and note.source_kind != "chapter" and not _CONDITIONAL.search(note.text):
+            # chapter- or section-wide note speaks to the whole block, not to this code
+            if note.refs and note.source_kind not in ("chapter", "section") and not _CONDITIONAL.search(note.text):
                 groups.setdefault(note.source, []).append(note)
         for where, notes in groups.items():
             if any(_covers(note.refs, other) for note in notes for other in codes if other != code):
