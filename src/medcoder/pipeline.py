@@ -14,6 +14,7 @@ import datetime as dt
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
 from medcoder.coding.engine import Coder
+from medcoder.coding.hcpcs import HcpcsAssigner
 from medcoder.coding.poa import assign_poa
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.edits.engine import EditEngine
@@ -34,22 +35,28 @@ class Pipeline:
         edit: bool = True,
         profile: PayerProfile | None = None,
         queries: bool = True,
+        procedures: bool = True,
     ) -> None:
         """``group``: MS-DRG (inpatients) and CMS-HCC; ``edit``: the claim edits of ``profile``
         (the bundled default without one); ``queries``: physician queries for unspecified
-        diagnoses that would group differently, with their DRG impact."""
+        diagnoses that would group differently, with their DRG impact; ``procedures``: CPT / HCPCS
+        codes for outpatient and professional encounters when those code sets are installed."""
         self.coder = Coder(kb, model, min_confidence)
         self.kb = self.coder.kb
         self.group = group
         self.edit = edit
         self.profile = profile
         self.queries = queries
+        self.procedures = procedures
+        self._hcpcs: HcpcsAssigner | None = None
         self._drg: DrgGrouper | None = None
         self._hcc: dict[int, object] = {}
         self._editor: EditEngine | None = None
 
     def run(self, encounter: Encounter) -> CodingResult:
         result = self.coder.code(encounter)
+        if self.procedures:
+            self._code_procedures(encounter, result)
         if encounter.setting == Setting.inpatient:
             assign_poa(encounter, result.diagnoses, self._poa_exempt())
         claim = claim_for(encounter, result) if result.diagnoses else None
@@ -68,6 +75,27 @@ class Pipeline:
             else:
                 result.edits.extend(self._edit_engine().check(claim, encounter))
         return result
+
+    def _code_procedures(self, encounter: Encounter, result: CodingResult) -> None:
+        day = encounter.date_of_service
+        if encounter.setting == Setting.inpatient:
+            return
+        if self._hcpcs is None:
+            self._hcpcs = HcpcsAssigner(self.kb)
+        if not self._hcpcs.available(day):
+            when = day.isoformat() if day else "the date of service"
+            result.edits.append(
+                _info(
+                    "procedures.not-coded.v1",
+                    f"CPT / HCPCS procedures not coded: no CPT or HCPCS release installed for {when} "
+                    "(see `medcoder codesets install`)",
+                )
+            )
+            return
+        found = self._hcpcs.assign(encounter)
+        for number, assignment in enumerate(found, start=1):
+            assignment.sequence = number
+        result.procedures.extend(found)
 
     def close(self) -> None:
         for native in (self._drg, self._editor):
