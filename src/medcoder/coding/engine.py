@@ -19,7 +19,7 @@ from medcoder.coding import specificity  # noqa: F401 - registers ocg.I.B.3.spec
 from medcoder.coding.candidates import Candidate, collect
 from medcoder.coding.codeindex import CodeIndex
 from medcoder.coding.dictionary import TermDictionary, build_cm_dictionary
-from medcoder.coding.features import add_category, add_relative, default_confidence, features
+from medcoder.coding.features import add_category, add_relative, add_siblings, default_confidence, features
 from medcoder.coding.guidelines import RULES, Context, apply_rules, sequence
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.models import CodeAssignment, CodingResult, Encounter, Evidence, Provenance
@@ -104,6 +104,7 @@ class Coder:
             )
         add_relative([c.features for c in cands])
         add_category(cands, doc_phrases, model.cat_assoc if model else {})
+        add_siblings(cands, model.by_category() if model else {})
         return EncounterCandidates(encounter, cands, length)
 
     def score(self, found: EncounterCandidates, model: SiteModel | None = None) -> None:

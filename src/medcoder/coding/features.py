@@ -52,6 +52,11 @@ FEATURES: tuple[str, ...] = (
     "cat_best",
     "external_cause",
     "lex_anchored",
+    "rank_lift",
+    "rank_prior",
+    "cat_share",
+    "cat_top",
+    "cat_candidates",
 )
 BASE_PRECISION = 0.1  # prior for a code the site's history has never seen as a candidate
 PRECISION_WEIGHT = 3.0
@@ -148,10 +153,17 @@ def add_relative(rows: list[dict[str, float]]) -> None:
     n = len(rows)
     if not n:
         return
-    for name, key in (("rank_learned", "learned_sum"), ("rank_lexical", "lex_coverage")):
+    for name, key in (
+        ("rank_learned", "learned_sum"),
+        ("rank_lexical", "lex_coverage"),
+        ("rank_lift", "learned_lift_max"),
+    ):
         order = sorted(range(n), key=lambda i: -rows[i][key])
         for rank, i in enumerate(order):
             rows[i][name] = rank / n if rows[i][key] > 0 else 1.0
+    order = sorted(range(n), key=lambda i: -rows[i]["prior"])
+    for rank, i in enumerate(order):
+        rows[i]["rank_prior"] = rank / n
     for row in rows:
         row["doc_candidates"] = math.log1p(n)
 
@@ -178,3 +190,19 @@ def add_category(cands: list, doc_phrases: set[str], cat_assoc: dict[str, list[t
         cand.features["cat_learned_p"] = cat_p.get(cat, 0.0)
         cand.features["cat_learned_count"] = math.log1p(cat_n.get(cat, 0))
         cand.features["cat_best"] = float(best[cat][1] == i)
+
+
+def add_siblings(cands: list, by_category: dict[str, list[tuple[str, int]]]) -> None:
+    """Sibling selection: how much of its category's use in the site's history the code has, whether
+    it is the category's most used code, and how many of the category's codes are candidates here."""
+    per_cat: dict[str, int] = {}
+    for cand in cands:
+        per_cat[cand.code[:3]] = per_cat.get(cand.code[:3], 0) + 1
+    for cand in cands:
+        cat = cand.code[:3]
+        used = by_category.get(cat, [])
+        total = sum(n for _, n in used)
+        mine = next((n for code, n in used if code == cand.code), 0)
+        cand.features["cat_share"] = mine / total if total else 0.0
+        cand.features["cat_top"] = float(bool(used) and used[0][0] == cand.code)
+        cand.features["cat_candidates"] = math.log1p(per_cat[cat] - 1)

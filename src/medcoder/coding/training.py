@@ -7,6 +7,11 @@ layout; several TSV files may be given), or JSONL of coded encounters (one objec
 Training is honest about what it measures: the ranker's features for each training encounter are
 computed with phrase statistics from the *other* folds (cross-fitting), so the model does not learn
 to trust associations that only exist because the encounter itself was counted.
+
+Phrase -> code statistics count, for each code of an encounter, only the phrases of the sentences
+aligned to it (``medcoder.coding.alignment``), not every phrase of the encounter.  The reporting
+threshold (and each convention) is chosen on the cross-fitted history by ``objective``: the weaker
+of micro-F1 and MAP, so the reported codes are both a good decision and a good ranked list.
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from medcoder.coding.alignment import AlignedDocument, aligned_counts
+from medcoder.coding.candidates import MIN_COVERAGE, _drop_list_number
+from medcoder.coding.dictionary import TermDictionary, canonical
 from medcoder.coding.engine import Coder, EncounterCandidates
 from medcoder.coding.features import FEATURES, code_precision
 from medcoder.coding.phrases import phrase_keys
 from medcoder.coding.sitemodel import SiteModel
-from medcoder.coding.text import tokens
+from medcoder.coding.text import STOPWORDS, tokens
 from medcoder.errors import InputFileError, ModelError
 from medcoder.models import Document, Encounter
 
@@ -105,19 +113,26 @@ def _read_jsonl(path: Path) -> list[tuple[Encounter, list[str]]]:
     return out
 
 
-def _phrases(encounter: Encounter) -> set[str]:
+def _aligned_document(encounter: Encounter, dictionary: TermDictionary) -> AlignedDocument:
+    """Each sentence's phrase keys and the codes the term dictionary matches in it."""
     from medcoder.extract.sentences import split_sentences
 
-    keys: set[str] = set()
+    sentences: list[set[str]] = []
+    stem_sets: list[set[str]] = []
     for document in encounter.documents:
-        for start, end in split_sentences(document.text):
-            keys.update(phrase_keys(tokens(document.text[start:end], start)))
-    return keys
+        text = document.text
+        for start, end in split_sentences(text):
+            toks = _drop_list_number(text, tokens(text[start:end], start))
+            sentences.append(set(phrase_keys(toks)))
+            stem_sets.append(set(canonical([t.stem for t in toks if t.text not in STOPWORDS])))
+    lexical = [{m.term.code for m in found} for found in dictionary.match_many(stem_sets, MIN_COVERAGE)]
+    return AlignedDocument(sentences, lexical)
 
 
 def associations(
     phrase_sets: list[set[str]], gold_sets: list[set[str]]
 ) -> tuple[dict[str, list[tuple[str, float, int]]], Counter[str]]:
+    """Phrase -> code statistics from whole-document co-occurrence."""
     n_g: Counter[str] = Counter()
     n_gc: Counter[tuple[str, str]] = Counter()
     code_docs: Counter[str] = Counter()
@@ -127,37 +142,94 @@ def associations(
         for g in phrases:
             for c in gold:
                 n_gc[(g, c)] += 1
+    return _associations(n_g, n_gc, code_docs, len(gold_sets)), code_docs
+
+
+def aligned_associations(
+    docs: list[AlignedDocument], gold_sets: list[set[str]]
+) -> tuple[dict[str, list[tuple[str, float, int]]], Counter[str]]:
+    """Phrase -> code statistics counting, for each code, only the phrases of the sentences aligned
+    to it (``medcoder.coding.alignment``): the document-level statistics choose the sentences."""
+    prior, code_docs = associations([d.phrases for d in docs], gold_sets)
+    n_g, n_gc = aligned_counts(docs, gold_sets, prior)
+    return _associations(n_g, n_gc, code_docs, len(gold_sets)), code_docs
+
+
+def _associations(
+    n_g: Counter[str], n_gc: Counter[tuple[str, str]], code_docs: Counter[str], n_docs: int
+) -> dict[str, list[tuple[str, float, int]]]:
     assoc: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
     for (g, c), n in n_gc.items():
         if n < MIN_PAIR_DOCS:
             continue
         p = n / (n_g[g] + 2)  # shrunk: a phrase seen in 2 documents is not yet a rule
-        lift = p / ((code_docs[c] + 1) / (len(gold_sets) + 2))
+        lift = p / ((code_docs[c] + 1) / (n_docs + 2))
         if p >= MIN_P and lift >= MIN_LIFT:
             assoc[g].append((c, round(p, 4), n))
     for g in assoc:
         assoc[g] = sorted(assoc[g], key=lambda x: (-x[1], x[0]))[:MAX_CODES_PER_PHRASE]
-    return dict(sorted(assoc.items())), code_docs
+    return dict(sorted(assoc.items()))
 
 
-def _best_f1(coder: Coder, found: list, gold_sets: list[set[str]], model: SiteModel) -> tuple[float, float]:
-    """Micro-F1 at the best threshold, and that threshold, with the model's conventions."""
+def _history_curve(
+    coder: Coder, found: list, gold_sets: list[set[str]], listed: list[int], model: SiteModel
+) -> list[tuple[float, float, float]]:
+    """``threshold_curve`` of the cross-fitted history, with the model's conventions.  ``listed``:
+    how many codes each encounter's coders reported, counting those this release does not have
+    (they are misses the site would count too)."""
     saved = model.threshold
     model.threshold = 0.0
-    scored: list[tuple[float, bool]] = []
-    for f, gold in zip(found, gold_sets, strict=True):
+    scored: list[tuple[float, int, bool]] = []
+    for doc, (f, gold) in enumerate(zip(found, gold_sets, strict=True)):
         kept, _ = coder.finish(f, model, floor=FLOOR)
-        scored.extend((c.confidence, c.code in gold) for c in kept)
+        scored.extend((c.confidence, doc, c.code in gold) for c in kept)
     model.threshold = saved
-    scored.sort(key=lambda x: -x[0])
-    total_gold = sum(len(g) for g in gold_sets)
-    best_f1, best_t, tp = 0.0, 0.5, 0
-    for n, (conf, hit) in enumerate(scored, 1):
-        tp += hit
-        f1 = 2 * tp / (n + total_gold)
-        if f1 > best_f1:
-            best_f1, best_t = f1, conf
-    return best_f1, best_t
+    return threshold_curve(scored, listed)
+
+
+def threshold_curve(scored: list[tuple[float, int, bool]], gold_counts: list[int]) -> list[tuple[float, float, float]]:
+    """(threshold, micro-F1, MAP) for every threshold that changes what is reported, highest first.
+
+    ``scored``: (confidence, encounter number, is a gold code) of every candidate; ``gold_counts``:
+    how many gold codes each encounter has.  MAP is CodiEsp's: per encounter with gold codes, the
+    precision at each reported gold code in confidence order, summed and divided by its number of
+    gold codes.  Lowering the threshold appends codes to the bottom of every list, so both measures
+    are swept in one pass over the candidates in confidence order."""
+    scored = sorted(scored, key=lambda x: (-x[0], x[1]))
+    total_gold = sum(gold_counts)
+    n_docs = sum(1 for g in gold_counts if g)
+    reported = [0] * len(gold_counts)
+    hits = [0] * len(gold_counts)
+    ap_sum, tp, curve = 0.0, 0, []
+    for n, (conf, doc, hit) in enumerate(scored, 1):
+        reported[doc] += 1
+        if hit:
+            tp += 1
+            hits[doc] += 1
+            ap_sum += hits[doc] / reported[doc] / gold_counts[doc]
+        if n == len(scored) or scored[n][0] != conf:  # a threshold reports all the ties or none
+            curve.append((conf, 2 * tp / (n + total_gold), ap_sum / max(n_docs, 1)))
+    return curve
+
+
+def objective(f1: float, mean_ap: float) -> float:
+    """What the reporting threshold maximises on the history: the weaker of micro-F1 (the reporting
+    decision) and MAP (the ranked codes and their recall), so that neither is given up for the
+    other.  F1 alone would report only the surest codes (a short list: low MAP); MAP alone would
+    report every candidate (low precision)."""
+    return min(f1, mean_ap)
+
+
+def _best(
+    coder: Coder, found: list, gold_sets: list[set[str]], listed: list[int], model: SiteModel
+) -> tuple[float, float, float, float]:
+    """(objective, threshold, micro-F1, MAP) at the threshold that maximises the objective."""
+    best = (0.0, 0.5, 0.0, 0.0)
+    for conf, f1, mean_ap in _history_curve(coder, found, gold_sets, listed, model):
+        value = objective(f1, mean_ap)
+        if value > best[0]:
+            best = (value, conf, f1, mean_ap)
+    return best
 
 
 def train(
@@ -187,7 +259,9 @@ def train(
                 # coded with an older release) counts as the billable code medcoder would report.
                 gold.add(resolved.code)
         gold_sets.append(gold)
-    phrase_sets = [_phrases(enc) for enc, _ in examples]
+    dictionary = coder.dictionary(rid)
+    docs = [_aligned_document(enc, dictionary) for enc, _ in examples]
+    phrase_sets = [d.phrases for d in docs]
     cat_sets = [{c[:3] for c in gold} for gold in gold_sets]
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
@@ -197,7 +271,7 @@ def train(
     found: list[EncounterCandidates | None] = [None] * len(examples)
     for k in range(folds):
         train_idx = [i for i in range(len(examples)) if fold_of[i] != k]
-        assoc, code_docs = associations([phrase_sets[i] for i in train_idx], [gold_sets[i] for i in train_idx])
+        assoc, code_docs = aligned_associations([docs[i] for i in train_idx], [gold_sets[i] for i in train_idx])
         cat_assoc, _ = associations([phrase_sets[i] for i in train_idx], [cat_sets[i] for i in train_idx])
         partial = SiteModel(n_docs=len(train_idx), code_docs=dict(code_docs), assoc=assoc, cat_assoc=cat_assoc)
         for i in range(len(examples)):
@@ -234,7 +308,7 @@ def train(
     from medcoder.coding.ranker import fit
 
     ranker = fit(x, y, list(FEATURES), seed=seed)
-    assoc, code_docs = associations(phrase_sets, gold_sets)
+    assoc, code_docs = aligned_associations(docs, gold_sets)
     cat_assoc, _ = associations(phrase_sets, cat_sets)
     model = SiteModel(
         n_docs=len(examples),
@@ -245,22 +319,27 @@ def train(
         code_stats={c: (all_hits[c], n) for c, n in all_seen.items()},
     )
 
-    # 2. conventions: a rule that removes codes stays on unless switching it off raises F1 on
-    #    the site's own (cross-fitted) history: the site codes that way.
+    # 2. conventions: a rule that removes codes stays on unless switching it off raises the
+    #    objective on the site's own (cross-fitted) history: the site codes that way.
     for f in found:
         assert f is not None
         coder.score(f, model)
-    best_f1, best_t = _best_f1(coder, found, gold_sets, model)
+    listed = [
+        max(len(gold), len({raw.strip().upper().replace(".", "") for raw in codes if raw.strip()}))
+        for gold, (_, codes) in zip(gold_sets, examples, strict=True)
+    ]
+    best = _best(coder, found, gold_sets, listed, model)
     decisions = {}
     for base in SWITCHABLE:
         model.conventions[base] = False
-        f1_off, t_off = _best_f1(coder, found, gold_sets, model)
-        decisions[base] = [round(best_f1, 4), round(f1_off, 4)]
-        if f1_off > best_f1 + 0.002:
-            best_f1, best_t = f1_off, t_off
+        off = _best(coder, found, gold_sets, listed, model)
+        decisions[base] = [round(best[0], 4), round(off[0], 4)]
+        if off[0] > best[0] + 0.002:
+            best = off
         else:
             model.conventions[base] = True
-    # 3. the reporting threshold that maximises micro-F1 on that history
+    # 3. the reporting threshold that maximises the objective on that history
+    _, best_t, best_f1, best_map = best
     model.threshold = round(best_t, 6)
     from medcoder import __version__
 
@@ -274,8 +353,9 @@ def train(
         "unknown_codes": sum(unknown.values()),
         "phrases": len(assoc),
         "cross_fitted_f1": round(best_f1, 4),
+        "cross_fitted_map": round(best_map, 4),
         "folds": folds,
-        "convention_f1": decisions,
+        "convention_objective": decisions,
     }
     if not math.isfinite(model.threshold):
         raise ModelError("training produced no usable threshold")
