@@ -1,14 +1,20 @@
-"""CodiEsp diagnosis coding benchmark (issue 3): accuracy with and without the site model, speed, memory.
+"""CodiEsp coding benchmark (issues 3 and 4): diagnoses with and without the site model, procedures,
+speed, memory.
 
     python bench/codiesp.py [--shared ../shared] [--out bench/out]
 
-0. installs the official ICD-10-CM 2026 Table of Drugs / Neoplasm Table / External Cause Index from
-   ``../shared`` into a fresh temporary MEDCODER_HOME beside the bundled tabular list,
+0. installs the official ICD-10-CM 2026 Table of Drugs / Neoplasm Table / External Cause Index and
+   ICD-10-PCS 2025 / 2026 from ``../shared`` into a fresh temporary MEDCODER_HOME beside the
+   bundled tabular list,
 1. trains a site model on ``codiesp/train`` (English text + trainD.tsv) with ``medcoder.coding.training``,
 2. codes every ``codiesp/dev/text_en`` document with the model and without it,
 3. scores each run with the official-style scorer ``score_codiesp.py`` against devD.tsv, each
    document's codes ranked by confidence, highest first,
-4. measures documents per second on one core after a warm-up, and peak memory (RSS).
+4. measures documents per second on one core after a warm-up, and peak memory (RSS),
+5. codes the procedures of every dev document with the ICD-10-PCS assigner and scores them against
+   devP.tsv, exact and cut-to-gold (a predicted code matches a gold code ``g`` when its first
+   ``len(g)`` characters are ``g``: CodiEsp cuts many gold codes to 4 characters; see
+   ``bench/codiesp_procedures.py``), and times diagnoses and procedures together.
 
 Dev is only measured, never tuned on.  CodiEsp documents are hospital case reports, coded as
 inpatient encounters.
@@ -52,6 +58,20 @@ def code_all(coder, encounters) -> tuple[dict[str, list[tuple[str, float]]], flo
         result = coder.code(encounter)
         predictions[encounter.id] = [(d.code, d.confidence) for d in result.diagnoses]
     return predictions, len(encounters) / (time.perf_counter() - started)
+
+
+def code_with_procedures(coder, pcs, encounters) -> tuple[dict[str, list[str]], float]:
+    """Diagnoses and procedures of every encounter, timed together (second pass, caches warm)."""
+    for encounter in encounters:
+        coder.code(encounter)
+        pcs.assign(encounter)
+    started = time.perf_counter()
+    procedures = {}
+    for encounter in encounters:
+        coder.code(encounter)
+        found = pcs.assign(encounter).procedures
+        procedures[encounter.id] = [a.code for a in sorted(found, key=lambda a: (-a.confidence, a.sequence or 0))]
+    return procedures, len(encounters) / (time.perf_counter() - started)
 
 
 def score(shared: Path, gold: Path, predictions: dict[str, list[tuple[str, float]]], out: Path) -> dict:
@@ -114,6 +134,8 @@ def main() -> None:
     from medcoder.coding.training import read_training_set, train
 
     install(shared / "codesets/icd10cm/2026")
+    install(shared / "codesets/icd10pcs/2025")
+    install(shared / "codesets/icd10pcs/2026")
     coder = Coder()
     t = time.perf_counter()
     examples = read_training_set(codiesp / "train/text_en", [codiesp / "train/trainD.tsv"])
@@ -151,6 +173,20 @@ def main() -> None:
             "docs_per_s": round(docs_per_s, 1),
             "codes_per_doc": round(sum(len(v) for v in predictions.values()) / len(dev), 2),
         }
+    # procedures: the PCS assigner on dev, scored exact and cut-to-gold, timed with the diagnoses
+    from codiesp_procedures import _scorer, cut_to_gold, metrics
+    from medcoder.coding.pcs import PcsAssigner
+
+    scorer = _scorer(shared)
+    gold_p = scorer.read_gold(codiesp / "dev/devP.tsv")
+    procedures, both_per_s = code_with_procedures(Coder(coder.kb, model), PcsAssigner(coder.kb), dev)
+    ranked = {doc: [scorer.norm(c) for c in codes] for doc, codes in procedures.items()}
+    report["procedures"] = {
+        "cut_to_gold": metrics(scorer, gold_p, cut_to_gold(ranked, gold_p)),
+        "exact": metrics(scorer, gold_p, ranked),
+        "codes_per_doc": round(sum(len(v) for v in ranked.values()) / len(dev), 2),
+        "docs_per_s_with_diagnoses": round(both_per_s, 1),
+    }
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     (out / "codiesp.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(

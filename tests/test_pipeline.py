@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from medcoder.edits.profile import PayerProfile
 from medcoder.examples import example_encounter
 from medcoder.models import Document, Encounter, Patient, Signature
@@ -147,3 +149,53 @@ def test_pipeline_outpatient_procedures_from_the_installed_hcpcs_release(tmp_pat
     assert drug.evidence[0].text == "ceftriaxone"
     assert not [e for e in result.edits if e.rule_id == "procedures.not-coded.v1"]
     assert not [e for e in result.edits if e.rule_id == "validity.code.v1" and e.severity == "error"]
+
+
+@pytest.mark.conformance
+def test_pipeline_inpatient_procedures_from_the_installed_pcs_tables_group_as_surgery(full_kb):
+    encounter = Encounter(
+        id="e",
+        setting="inpatient",
+        patient=Patient(age=52, sex="F"),
+        admit_date=dt.date(2026, 5, 1),
+        discharge_date=dt.date(2026, 5, 3),
+        discharge_status="01",
+        documents=[
+            Document(
+                id="d",
+                type="discharge_summary",
+                text="DISCHARGE DIAGNOSES:\n1. Acute cholecystitis with cholelithiasis.\n"
+                "PROCEDURES:\nLaparoscopic cholecystectomy was performed on 05/01/2026.\n",
+            )
+        ],
+    )
+    result = Pipeline(full_kb).run(encounter)
+    assert result.procedures and result.procedures[0].code == "0FT44ZZ"
+    assert result.procedures[0].sequence == 1 and result.releases["ICD-10-PCS"] == "icd10pcs-2026"
+    assert result.drg["drg"] in {"417", "418", "419"}  # laparoscopic cholecystectomy without CDE
+
+
+@pytest.mark.conformance
+def test_pipeline_partial_pcs_code_is_queried_with_its_drg_impact_and_kept_off_the_claim(full_kb):
+    encounter = Encounter(
+        id="e",
+        setting="inpatient",
+        patient=Patient(age=52, sex="F"),
+        admit_date=dt.date(2026, 5, 1),
+        discharge_date=dt.date(2026, 5, 3),
+        discharge_status="01",
+        documents=[
+            Document(
+                id="d",
+                text="DISCHARGE DIAGNOSES:\n1. Acute cholecystitis with cholelithiasis.\n"
+                "PROCEDURES:\nCholecystectomy was performed.\n",
+            )
+        ],
+    )
+    result = Pipeline(full_kb).run(encounter)
+    assert "0FT4" in [p.code for p in result.procedures]
+    (query,) = [q for q in result.queries if q.code == "0FT4"]
+    impacts = {i["code"]: i for i in result.drg["query_impact"] if i["query_id"] == query.id}
+    assert set(impacts) == {"0FT40ZZ", "0FT44ZZ"}
+    assert all(i["changes_drg"] for i in impacts.values())  # medical DRG now; surgical once answered
+    assert not [e for e in result.edits if e.rule_id == "validity.code.v1" and "0FT4" in e.codes]

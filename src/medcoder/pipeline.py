@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 
 from medcoder.codesets.kb import KnowledgeBase
-from medcoder.codesets.normalize import ICD10CM
+from medcoder.codesets.normalize import ICD10CM, ICD10PCS
 from medcoder.coding.engine import Coder
 from medcoder.coding.hcpcs import HcpcsAssigner
+from medcoder.coding.pcs import PcsAssigner
 from medcoder.coding.poa import assign_poa
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.edits.engine import EditEngine
@@ -39,8 +40,9 @@ class Pipeline:
     ) -> None:
         """``group``: MS-DRG (inpatients) and CMS-HCC; ``edit``: the claim edits of ``profile``
         (the bundled default without one); ``queries``: physician queries for unspecified
-        diagnoses that would group differently, with their DRG impact; ``procedures``: CPT / HCPCS
-        codes for outpatient and professional encounters when those code sets are installed."""
+        diagnoses that would group differently, with their DRG impact; ``procedures``: ICD-10-PCS
+        for inpatient stays, CPT / HCPCS for outpatient and professional encounters, when those
+        code sets are installed."""
         self.coder = Coder(kb, model, min_confidence)
         self.kb = self.coder.kb
         self.group = group
@@ -49,6 +51,7 @@ class Pipeline:
         self.queries = queries
         self.procedures = procedures
         self._hcpcs: HcpcsAssigner | None = None
+        self._pcs: PcsAssigner | None = None
         self._drg: DrgGrouper | None = None
         self._hcc: dict[int, object] = {}
         self._editor: EditEngine | None = None
@@ -79,6 +82,7 @@ class Pipeline:
     def _code_procedures(self, encounter: Encounter, result: CodingResult) -> None:
         day = encounter.date_of_service
         if encounter.setting == Setting.inpatient:
+            self._code_pcs(encounter, result)
             return
         if self._hcpcs is None:
             self._hcpcs = HcpcsAssigner(self.kb)
@@ -96,6 +100,28 @@ class Pipeline:
         for number, assignment in enumerate(found, start=1):
             assignment.sequence = number
         result.procedures.extend(found)
+
+    def _code_pcs(self, encounter: Encounter, result: CodingResult) -> None:
+        """ICD-10-PCS for inpatient stays: the principal procedure first, partial codes with a query."""
+        if self._pcs is None:
+            self._pcs = PcsAssigner(self.kb)
+        day = encounter.date_of_service
+        if not self._pcs.available(day):
+            when = day.isoformat() if day else "the date of service"
+            result.edits.append(
+                _info(
+                    "procedures.not-coded.v1",
+                    f"ICD-10-PCS procedures not coded: no ICD-10-PCS release installed for {when} "
+                    "(see `medcoder codesets install`)",
+                )
+            )
+            return
+        found = self._pcs.assign(encounter)
+        result.procedures.extend(found.procedures)
+        result.queries.extend(found.queries)
+        if found.release_id:
+            result.releases[ICD10PCS] = found.release_id
+            result.provenance.code_sets[ICD10PCS] = found.release_id
 
     def close(self) -> None:
         for native in (self._drg, self._editor):
@@ -176,6 +202,8 @@ def claim_for(encounter: Encounter, result: CodingResult) -> Claim:
     age = _age(encounter, encounter.date_of_service)
     procedures = []
     for assignment in result.procedures:
+        if assignment.system == ICD10PCS and len(assignment.code.replace(".", "")) < 7:
+            continue  # a partial code waits for the physician's answer (its query); not billable yet
         system = assignment.system if assignment.system != "ICD-10-CM" else None
         procedures.append({"code": assignment.code, "system": system})
     return Claim(
