@@ -36,6 +36,8 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+from codiesp import load
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -45,16 +47,6 @@ def _scorer(shared: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def load(folder: Path) -> list:
-    from medcoder.models import Document, Encounter
-
-    out = []
-    for path in sorted((folder / "text_en").glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        out.append(Encounter(id=path.stem, setting="inpatient", documents=[Document(id=path.stem, text=text)]))
-    return out
 
 
 def cut_to_gold(predictions: dict[str, list[str]], gold: dict[str, set[str]]) -> dict[str, list[str]]:

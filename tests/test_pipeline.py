@@ -151,9 +151,8 @@ def test_pipeline_outpatient_procedures_from_the_installed_hcpcs_release(tmp_pat
     assert not [e for e in result.edits if e.rule_id == "validity.code.v1" and e.severity == "error"]
 
 
-@pytest.mark.conformance
-def test_pipeline_inpatient_procedures_from_the_installed_pcs_tables_group_as_surgery(full_kb):
-    encounter = Encounter(
+def _cholecystitis_stay(procedure_sentence: str) -> Encounter:
+    return Encounter(
         id="e",
         setting="inpatient",
         patient=Patient(age=52, sex="F"),
@@ -165,11 +164,15 @@ def test_pipeline_inpatient_procedures_from_the_installed_pcs_tables_group_as_su
                 id="d",
                 type="discharge_summary",
                 text="DISCHARGE DIAGNOSES:\n1. Acute cholecystitis with cholelithiasis.\n"
-                "PROCEDURES:\nLaparoscopic cholecystectomy was performed on 05/01/2026.\n",
+                f"PROCEDURES:\n{procedure_sentence}\n",
             )
         ],
     )
-    result = Pipeline(full_kb).run(encounter)
+
+
+@pytest.mark.conformance
+def test_pipeline_inpatient_procedures_from_the_installed_pcs_tables_group_as_surgery(full_kb):
+    result = Pipeline(full_kb).run(_cholecystitis_stay("Laparoscopic cholecystectomy was performed on 05/01/2026."))
     assert result.procedures and result.procedures[0].code == "0FT44ZZ"
     assert result.procedures[0].sequence == 1 and result.releases["ICD-10-PCS"] == "icd10pcs-2026"
     assert result.drg["drg"] in {"417", "418", "419"}  # laparoscopic cholecystectomy without CDE
@@ -177,22 +180,7 @@ def test_pipeline_inpatient_procedures_from_the_installed_pcs_tables_group_as_su
 
 @pytest.mark.conformance
 def test_pipeline_partial_pcs_code_is_queried_with_its_drg_impact_and_kept_off_the_claim(full_kb):
-    encounter = Encounter(
-        id="e",
-        setting="inpatient",
-        patient=Patient(age=52, sex="F"),
-        admit_date=dt.date(2026, 5, 1),
-        discharge_date=dt.date(2026, 5, 3),
-        discharge_status="01",
-        documents=[
-            Document(
-                id="d",
-                text="DISCHARGE DIAGNOSES:\n1. Acute cholecystitis with cholelithiasis.\n"
-                "PROCEDURES:\nCholecystectomy was performed.\n",
-            )
-        ],
-    )
-    result = Pipeline(full_kb).run(encounter)
+    result = Pipeline(full_kb).run(_cholecystitis_stay("Cholecystectomy was performed."))
     assert "0FT4" in [p.code for p in result.procedures]
     (query,) = [q for q in result.queries if q.code == "0FT4"]
     impacts = {i["code"]: i for i in result.drg["query_impact"] if i["query_id"] == query.id}

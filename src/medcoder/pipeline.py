@@ -87,14 +87,7 @@ class Pipeline:
         if self._hcpcs is None:
             self._hcpcs = HcpcsAssigner(self.kb)
         if not self._hcpcs.available(day):
-            when = day.isoformat() if day else "the date of service"
-            result.edits.append(
-                _info(
-                    "procedures.not-coded.v1",
-                    f"CPT / HCPCS procedures not coded: no CPT or HCPCS release installed for {when} "
-                    "(see `medcoder codesets install`)",
-                )
-            )
+            result.edits.append(_not_coded("CPT or HCPCS", day))
             return
         found = self._hcpcs.assign(encounter)
         for number, assignment in enumerate(found, start=1):
@@ -107,14 +100,7 @@ class Pipeline:
             self._pcs = PcsAssigner(self.kb)
         day = encounter.date_of_service
         if not self._pcs.available(day):
-            when = day.isoformat() if day else "the date of service"
-            result.edits.append(
-                _info(
-                    "procedures.not-coded.v1",
-                    f"ICD-10-PCS procedures not coded: no ICD-10-PCS release installed for {when} "
-                    "(see `medcoder codesets install`)",
-                )
-            )
+            result.edits.append(_not_coded("ICD-10-PCS", day))
             return
         found = self._pcs.assign(encounter)
         result.procedures.extend(found.procedures)
@@ -230,6 +216,14 @@ def _age(encounter: Encounter, day: dt.date | None) -> int | None:
         years = day.year - patient.birth_date.year
         return years - ((day.month, day.day) < (patient.birth_date.month, patient.birth_date.day))
     return None
+
+
+def _not_coded(systems: str, day: dt.date | None) -> Edit:
+    when = day.isoformat() if day else "the date of service"
+    return _info(
+        "procedures.not-coded.v1",
+        f"{systems} procedures not coded: no {systems} release installed for {when} (see `medcoder codesets install`)",
+    )
 
 
 def _info(rule_id: str, message: str) -> Edit:
