@@ -607,7 +607,8 @@ def _principal(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     return sorted(ordered, key=lambda c: (c.code.startswith(("R", "Z")), *places[id(c)]))
 
 
-_MANIFESTATION = re.compile(r"\bin (?:other )?diseases classified elsewhere\b", re.IGNORECASE)
+# a manifestation code's title (OCG I.A.13); the claim edits use it too
+MANIFESTATION = re.compile(r"\bin (?:other )?diseases classified elsewhere\b", re.IGNORECASE)
 
 
 def _note_refs(ctx: Context, code: str, kind: str) -> list[str]:
@@ -677,7 +678,7 @@ def _instructed_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]
             for c in _covered(ordered, cand, _note_refs(ctx, cand.code, "useAdditionalCode"))
         )
         node = ctx.index.get(cand.code)
-        if not etiologies and node is not None and _MANIFESTATION.search(node.description):
+        if not etiologies and node is not None and MANIFESTATION.search(node.description):
             cand.rules.append(rule_id)
             cand.steps.append("manifestation code: its etiology ('code first') is not documented; query the provider")
     for _ in range(len(ordered) + 1):

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from medcoder.extract.pipeline import AnalyzedDocument, analyze
+from medcoder.extract.rulefiles import load_rule_file
 from medcoder.models import CodeAssignment, Encounter, Setting
 
 RULE_ID = "poa.assign.v1"
@@ -58,8 +58,8 @@ class _ChronicCategories(BaseModel):
 
 @lru_cache(maxsize=1)
 def _chronic_prefixes() -> tuple[str, ...]:
-    text = resources.files("medcoder").joinpath("data/poa_chronic.json").read_text(encoding="utf-8")
-    return tuple(_ChronicCategories.model_validate_json(text).categories)
+    data = load_rule_file(None, "poa_chronic.json", _ChronicCategories, "chronic-condition categories")
+    return tuple(data.categories)
 
 
 def _chronic_category(code: str) -> bool:

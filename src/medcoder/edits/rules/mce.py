@@ -15,9 +15,8 @@ from typing import Any
 
 from medcoder.edits.engine import EditContext
 from medcoder.edits.registry import Finding, edit_rules
+from medcoder.grouping.msdrg import native_claim
 from medcoder.models import Severity
-
-_SEX = {"M": 0, "F": 1, "U": 2}
 
 # The MCE edits (CMS Definitions of Medicare Code Edits): what each means and what fixes it.
 _EDITS: dict[str, tuple[str, str]] = {
@@ -76,22 +75,6 @@ def _rule_id(name: str) -> str:
     return "mce." + name.lower().removeprefix("edit_").replace("_", "-") + ".v1"
 
 
-def _native(ctx: EditContext) -> dict[str, Any]:
-    claim = ctx.claim
-    diagnoses = [
-        {"code": d.code, "poa": d.poa} if d.poa in ("Y", "N", "U", "W") else {"code": d.code} for d in claim.diagnoses
-    ]
-    return {
-        "discharge_date": int(claim.discharge_date.strftime("%Y%m%d")),  # type: ignore[union-attr]
-        "age": claim.age,
-        "sex": _SEX[claim.sex],
-        "discharge_status": claim.discharge_status if claim.discharge_status is not None else 1,
-        "pdx": diagnoses[0],
-        "sdx": diagnoses[1:],
-        "procedures": [{"code": p.code} for p in claim.procedures if p.code_system == "ICD-10-PCS"],
-    }
-
-
 def _counts(editor: Any, native: dict[str, Any]) -> dict[str, tuple[int, str, str]]:
     result = editor.edit(native)
     return {e["name"]: (e["count"], e["code_type"], e["edit_type"]) for e in result["edits"]}
@@ -128,7 +111,7 @@ def medicare_code_editor(ctx: EditContext) -> Iterator[Finding]:
         yield Finding(f"MCE not run: the claim has no {' and no '.join(missing)}", severity=Severity.info)
         return
     editor = ctx.mce()
-    native = _native(ctx)
+    native = native_claim(claim)
     for name, (count, code_type, edit_type) in _counts(editor, native).items():
         meaning, fix = _EDITS.get(name, (name.lower().replace("_", " "), "see the CMS MCE definitions"))
         codes = _involved(editor, native, name, count, code_type) if code_type != "NONE" else []
