@@ -146,3 +146,29 @@ def test_cli_em_level_with_reasoning(tmp_path, capsys):
     assert any(line.startswith("Risk:") for line in data["reasoning"])
     status, _, err = run(capsys, "em", str(tmp_path / "absent.txt"), "--patient", "new")
     assert status != 0 and err.startswith("error E150")
+
+
+def test_cli_install_system_option_takes_a_generic_cpt_list(tmp_path, capsys):
+    from tests.conftest import medcoder_home
+
+    cpt = tmp_path / "site-codes.csv"
+    # invented wording in a generic layout: only installed when the user says it is CPT
+    cpt.write_text("Code,Description\n99213,Test descriptor for an established-patient visit\n", encoding="utf-8")
+    with medcoder_home(tmp_path / "home"):
+        status, _, err = run_cli(capsys, "codesets", "install", str(cpt))
+        assert status != 0 and "--system" in err
+        status, out, _ = run_cli(capsys, "codesets", "install", str(cpt), "--system", "cpt", "--release-id", "cpt-2026")
+        assert status == 0 and "cpt-2026" in out
+        status, out, _ = run_cli(capsys, "validate", "99213", "--date", "2026-05-01")
+    assert status == 0 and "CPT" in out
+
+
+def test_cli_code_profile_changes_the_edits(tmp_path, bundled, capsys):
+    note = tmp_path / "visit.txt"
+    note.write_text("ASSESSMENT:\nType 2 diabetes mellitus without complications.\n", encoding="utf-8")
+    status, out, _ = run_cli(capsys, "code", str(note), "--format", "jsonl")
+    assert status == 0 and "conventions.use-additional.v1" in {e["rule_id"] for e in json.loads(out)["edits"]}
+    profile = tmp_path / "quiet.yaml"
+    profile.write_text("id: quiet\nrules:\n  disabled: [conventions]\n", encoding="utf-8")
+    status, out, _ = run_cli(capsys, "code", str(note), "--format", "jsonl", "--profile", str(profile))
+    assert status == 0 and not [e for e in json.loads(out)["edits"] if e["rule_id"].startswith("conventions.")]

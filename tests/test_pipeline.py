@@ -88,21 +88,22 @@ def test_pipeline_without_diagnoses_says_there_is_no_claim(bundled_kb):
     assert "edits.no-diagnosis.v1" in [e.rule_id for e in result.edits]
 
 
-def test_pipeline_queries_an_unspecified_heart_failure_with_its_drg_impact(bundled_kb):
-    encounter = Encounter(
+def _inpatient_stay(text: str) -> Encounter:
+    """A two-night stay of a woman in her fifties, discharged home, with one discharge summary."""
+    return Encounter(
         id="e",
         setting="inpatient",
-        patient=Patient(age=72, sex="F"),
-        admit_date=dt.date(2026, 4, 28),
-        discharge_date=dt.date(2026, 5, 2),
+        patient=Patient(age=52, sex="F"),
+        admit_date=dt.date(2026, 5, 1),
+        discharge_date=dt.date(2026, 5, 3),
         discharge_status="01",
-        documents=[
-            Document(
-                id="d",
-                type="discharge_summary",
-                text="DISCHARGE DIAGNOSES:\n1. Community-acquired pneumonia.\n2. Congestive heart failure.\n",
-            )
-        ],
+        documents=[Document(id="d", type="discharge_summary", text=text)],
+    )
+
+
+def test_pipeline_queries_an_unspecified_heart_failure_with_its_drg_impact(bundled_kb):
+    encounter = _inpatient_stay(
+        "DISCHARGE DIAGNOSES:\n1. Community-acquired pneumonia.\n2. Congestive heart failure.\n"
     )
     result = Pipeline(bundled_kb).run(encounter)
     codes = [d.code for d in result.diagnoses]
@@ -152,21 +153,8 @@ def test_pipeline_outpatient_procedures_from_the_installed_hcpcs_release(tmp_pat
 
 
 def _cholecystitis_stay(procedure_sentence: str) -> Encounter:
-    return Encounter(
-        id="e",
-        setting="inpatient",
-        patient=Patient(age=52, sex="F"),
-        admit_date=dt.date(2026, 5, 1),
-        discharge_date=dt.date(2026, 5, 3),
-        discharge_status="01",
-        documents=[
-            Document(
-                id="d",
-                type="discharge_summary",
-                text="DISCHARGE DIAGNOSES:\n1. Acute cholecystitis with cholelithiasis.\n"
-                f"PROCEDURES:\n{procedure_sentence}\n",
-            )
-        ],
+    return _inpatient_stay(
+        f"DISCHARGE DIAGNOSES:\n1. Acute cholecystitis with cholelithiasis.\nPROCEDURES:\n{procedure_sentence}\n"
     )
 
 

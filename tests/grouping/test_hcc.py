@@ -63,3 +63,10 @@ def test_hcc_claim_with_unknown_sex_is_a_clear_error(scorer: HccScorer) -> None:
     claim = Claim(id="c9", discharge_date=dt.date(2026, 5, 1), age=80, sex="U", diagnoses=[{"code": "I50.23"}])
     with pytest.raises(MedcoderError, match="c9: the CMS-HCC model needs sex M or F"):
         scorer.score_claim(claim)
+
+
+def test_hcc_claim_without_age_is_a_clear_error(scorer: HccScorer) -> None:
+    claim = Claim(id="c8", discharge_date=dt.date(2026, 5, 1), sex="F", diagnoses=[{"code": "I50.23"}])
+    with pytest.raises(MedcoderError, match="c8: the CMS-HCC model needs the age") as info:
+        scorer.score_claim(claim)
+    assert info.value.code == "E152"
