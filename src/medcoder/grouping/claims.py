@@ -16,11 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from medcoder.codesets.normalize import ICD10CM, ICD10PCS, guess_systems
 from medcoder.errors import InputFileError, ReadError
 
 _CODE = re.compile(r"^[A-Z0-9]{3,7}$")
-_HCPCS = re.compile(r"^[A-Z][0-9]{4}$")  # HCPCS Level II: a letter and four digits
-_CPT = re.compile(r"^[0-9]{4}[0-9FTUM]$")  # CPT: five digits, or Category II / III, PLA
 
 
 def normalize_code(code: str) -> str:
@@ -90,11 +89,8 @@ class ClaimProcedure(_Model):
         """The given system, else the one the code's shape says (a partial PCS code stays PCS)."""
         if self.system:
             return self.system
-        if _HCPCS.match(self.code):
-            return "HCPCS"
-        if _CPT.match(self.code):
-            return "CPT"
-        return "ICD-10-PCS"
+        systems = [s for s in guess_systems(self.code) if s != ICD10CM]  # a procedure is never a diagnosis
+        return systems[0] if systems else ICD10PCS
 
 
 class Claim(_Model):
