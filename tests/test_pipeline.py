@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from medcoder.codesets.normalize import ICD10CM
+from medcoder.coding.engine import Coder
 from medcoder.edits.profile import PayerProfile
 from medcoder.examples import example_encounter
 from medcoder.models import Document, Encounter, Patient, Signature
@@ -62,6 +64,28 @@ def test_pipeline_hcc_year_not_published_is_said(bundled_kb):
     result = Pipeline(bundled_kb).run(example_encounter())
     assert result.hcc["payment_year"] == 2026
     assert any(e.rule_id == "grouping.hcc-model-year.v1" and "2027" in e.message for e in result.edits)
+
+
+def test_pipeline_encounter_after_every_release_codes_with_the_newest_and_warns(bundled_kb, monkeypatch):
+    # Today's stay (FY2027) with only the bundled April 2026 update installed: coded, never refused.
+    # Coder.release_for asks the knowledge base with fallback=True (stubbed here in case engine.py
+    # does not yet).
+    monkeypatch.setattr(Coder, "release_for", lambda self, day: self.kb.release(ICD10CM, day, fallback=True).release_id)
+    encounter = example_encounter()
+    encounter.admit_date, encounter.discharge_date = dt.date(2026, 11, 28), dt.date(2026, 12, 2)
+    result = Pipeline(bundled_kb).run(encounter)
+    assert result.diagnoses and result.releases[ICD10CM] == "icd10cm-2026-04"
+    (warning,) = [e for e in result.edits if e.rule_id == "codesets.release-fallback.v1"]  # once, not per stage
+    assert warning.severity == "warning"
+    assert warning.message.startswith("no ICD-10-CM release installed for 2026-12-02 (FY2027): used icd10cm-2026-04")
+    assert "install the FY2027 ICD-10-CM files" in warning.message
+    assert result.drg is not None and result.drg["version"] == "44.0"  # the grouper follows the discharge date
+    assert not [e for e in result.edits if "not checked" in e.message]  # the claim edits ran on the stand-in
+
+
+def test_pipeline_encounter_in_a_covered_release_has_no_release_warning(bundled_kb):
+    result = Pipeline(bundled_kb).run(example_encounter())
+    assert "codesets.release-fallback.v1" not in {e.rule_id for e in result.edits}
 
 
 def test_pipeline_result_carries_the_claim_edits(bundled_kb):

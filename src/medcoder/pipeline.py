@@ -4,7 +4,9 @@
     -> CMS-HCC risk -> claim edits (payer profile)
 
 Grouping needs demographics the documents may not give; when they are missing the result says so
-with an informational edit instead of guessing.
+with an informational edit instead of guessing.  An encounter dated after every installed release of
+a code system is coded with the newest one, and the result carries a ``codesets.release-fallback.v1``
+warning naming the release used and the one to install (the grouper still follows the discharge date).
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from __future__ import annotations
 import datetime as dt
 
 from medcoder.codesets.kb import KnowledgeBase
-from medcoder.codesets.normalize import ICD10CM, ICD10PCS
+from medcoder.codesets.normalize import CPT, HCPCS, ICD10CM, ICD10PCS
 from medcoder.coding.engine import Coder
 from medcoder.coding.hcpcs import HcpcsAssigner
 from medcoder.coding.pcs import PcsAssigner
 from medcoder.coding.poa import assign_poa
 from medcoder.coding.sitemodel import SiteModel
-from medcoder.edits.engine import EditEngine
+from medcoder.edits.engine import EditEngine, release_fallback_edit
 from medcoder.edits.profile import PayerProfile
-from medcoder.errors import MedcoderError
+from medcoder.errors import MedcoderError, NoReleaseError
 from medcoder.grouping.claims import Claim, normalize_code
 from medcoder.grouping.msdrg import DrgGrouper
 from medcoder.models import CodingResult, Edit, Encounter, Setting, Severity
@@ -58,8 +60,11 @@ class Pipeline:
 
     def run(self, encounter: Encounter) -> CodingResult:
         result = self.coder.code(encounter)
+        systems = [ICD10CM]
         if self.procedures:
             self._code_procedures(encounter, result)
+            systems += [ICD10PCS] if encounter.setting == Setting.inpatient else [HCPCS, CPT]
+        self._release_warnings(encounter, result, systems)
         if encounter.setting == Setting.inpatient:
             assign_poa(encounter, result.diagnoses, self._poa_exempt())
         claim = claim_for(encounter, result) if result.diagnoses else None
@@ -76,8 +81,22 @@ class Pipeline:
                     )
                 )
             else:
-                result.edits.extend(self._edit_engine().check(claim, encounter))
+                # the claim edits repeat a release warning the coding already carries: keep one
+                result.edits.extend(e for e in self._edit_engine().check(claim, encounter) if e not in result.edits)
         return result
+
+    def _release_warnings(self, encounter: Encounter, result: CodingResult, systems: list[str]) -> None:
+        """A warning for each code system coded with a stand-in release (a date after every installed one)."""
+        for system in systems:
+            if not self.kb.has_system(system):
+                continue
+            try:
+                choice = self.kb.release_choice(system, encounter.date_of_service)
+            except NoReleaseError:
+                continue  # a date before every release: coding that system already said why not
+            warning = release_fallback_edit(choice)
+            if warning is not None and warning not in result.edits:
+                result.edits.append(warning)
 
     def _code_procedures(self, encounter: Encounter, result: CodingResult) -> None:
         day = encounter.date_of_service

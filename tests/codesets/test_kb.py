@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from medcoder.codesets.normalize import ICD10CM
 from medcoder.errors import InvalidCodeFormatError, NoReleaseError, UnknownCodeError
 
 
@@ -27,6 +28,20 @@ def test_kb_status_by_date_of_service(bundled_kb):
     assert bundled_kb.cm_status("E11.40", dt.date(2026, 5, 1)).billable
     with pytest.raises(NoReleaseError, match="2025-12-01"):
         bundled_kb.cm_status("E11.40", dt.date(2025, 12, 1))
+
+
+def test_kb_release_for_coding_falls_back_to_the_newest_after_all_releases(bundled_kb):
+    # An encounter of today (FY2027) with only the bundled April 2026 update installed.
+    today = dt.date(2026, 12, 2)
+    with pytest.raises(NoReleaseError):
+        bundled_kb.release(ICD10CM, today)  # a lookup "as of" a date still refuses
+    assert bundled_kb.release(ICD10CM, today, fallback=True).release_id == "icd10cm-2026-04"
+    choice = bundled_kb.release_choice(ICD10CM, today)
+    assert choice.fallback and choice.release_id == "icd10cm-2026-04"
+    assert "(FY2027): used icd10cm-2026-04" in choice.message()
+    assert not bundled_kb.release_choice(ICD10CM, dt.date(2026, 5, 1)).fallback
+    with pytest.raises(NoReleaseError, match="2025-12-01"):
+        bundled_kb.release_choice(ICD10CM, dt.date(2025, 12, 1))  # before every release: still an error
 
 
 def test_kb_e1140_inherited_notes(bundled_kb):

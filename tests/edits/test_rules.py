@@ -84,6 +84,20 @@ def test_validity_code_uses_the_release_of_the_date_of_service(engine) -> None:
     assert infos and all(e.severity == "info" and "not checked" in e.message for e in infos)
 
 
+def test_validity_code_after_every_release_checks_against_the_newest_and_warns(engine) -> None:
+    # FY2027 (2026-12-02) with only the April 2026 update installed: checked, not skipped.
+    fy2027 = {"admit_date": "2026-11-28", "discharge_date": "2026-12-02"}
+    edits = engine.check(claim(diagnoses=dx("I50.23", "Z99.99"), **fy2027))
+    (invalid,) = [e for e in edits if e.rule_id == "validity.code.v1"]
+    assert invalid.severity == "error" and "icd10cm-2026-04" in invalid.message and invalid.codes == ["Z9999"]
+    (warning,) = [e for e in edits if e.rule_id == "codesets.release-fallback.v1"]
+    assert warning.severity == "warning" and "2026-12-02 (FY2027): used icd10cm-2026-04" in warning.message
+    assert "codesets download 2027" in warning.suggested_fix
+    clean = engine.check(claim(**fy2027))
+    assert [e.rule_id for e in clean if e.severity != "info"] == ["codesets.release-fallback.v1"]
+    assert not [e for e in clean if "not checked" in e.message]
+
+
 def test_validity_code_reports_pcs_unchecked_without_a_pcs_release(engine) -> None:
     edits = fired(engine, claim(procedures=[{"code": "0DTJ4ZZ"}]), "validity.code.v1")
     assert [(e.severity, "ICD-10-PCS codes not checked" in e.message) for e in edits] == [("info", True)]

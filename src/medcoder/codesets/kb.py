@@ -27,7 +27,7 @@ from medcoder.codesets.normalize import (
     normalize_cm,
     normalize_pcs,
 )
-from medcoder.codesets.release import Manifest, choose
+from medcoder.codesets.release import Manifest, ReleaseChoice, choose, choose_release
 from medcoder.errors import (
     InvalidCodeFormatError,
     KnowledgeBaseError,
@@ -236,8 +236,21 @@ class KnowledgeBase:
 
     # -- releases --------------------------------------------------------------------------
 
-    def release(self, system: str, day: dt.date | None = None) -> Manifest:
-        return choose(self.manifests, system, day)
+    def release(self, system: str, day: dt.date | None = None, *, fallback: bool = False) -> Manifest:
+        """The installed release of ``system`` in effect on ``day`` (``None``: the newest).
+
+        Without ``fallback`` a date no installed release covers is :class:`NoReleaseError` (E110),
+        right for looking a code up "as of" a date.  Coding passes ``fallback=True``: a date after
+        every installed release (an encounter of a fiscal year whose files are not installed yet)
+        gets the newest release instead, and the result must say so -- :meth:`release_choice`
+        tells whether that happened and gives the warning's text.
+        """
+        return choose(self.manifests, system, day, fallback=fallback)
+
+    def release_choice(self, system: str, day: dt.date | None = None) -> ReleaseChoice:
+        """The release coding uses for ``day`` (``release(..., fallback=True)``), with whether it
+        is a stand-in for a later release that is not installed (``.fallback``, ``.message()``)."""
+        return choose_release(self.manifests, system, day, fallback=True)
 
     # -- ICD-10-CM -------------------------------------------------------------------------
 
@@ -334,9 +347,11 @@ class KnowledgeBase:
             raise UnknownCodeError(seventh_character_form(node.code, seventh), ICD10CM, valid, node.release_id)
         return full
 
-    def cm_suggestions(self, code: str, day: dt.date | None = None, limit: int = 5) -> list[str]:
+    def cm_suggestions(
+        self, code: str, day: dt.date | None = None, limit: int = 5, release_id: str | None = None
+    ) -> list[str]:
         """Nearest valid codes: billable codes under the longest prefix that exists, else look-alikes."""
-        rid = self.release(ICD10CM, day).release_id
+        rid = release_id or self.release(ICD10CM, day).release_id
         raw = compact(code)
         for cut in range(min(len(raw), 7), 2, -1):
             key = f"{raw[:3]}.{raw[3:cut]}" if cut > 3 else raw[:3]

@@ -5,7 +5,10 @@ update in some years.  A release is identified as ``icd10cm-2026`` (the October 
 effective 2025-10-01 .. 2026-09-30), ``icd10cm-2026-04`` (the April 2026 update, effective
 2026-04-01 .. 2026-09-30) or ``icd10pcs-2026``.  Several releases can be installed side by side;
 the one whose effective window covers the date of service is used, the most recent if windows
-overlap.
+overlap.  For coding, a date after every installed release is coded with the newest one and the
+result says so (:func:`choose_release` with ``fallback``): encounters of a fiscal year whose files
+are not installed yet still code, with a warning naming the release to install.  A date before
+every installed release has no such stand-in and stays an error.
 
 HCPCS Level II changes every quarter: ``hcpcs-2026-01`` is the January 2026 file, effective
 2026-01-01 .. 2026-03-31 (``-04``, ``-07``, ``-10`` for the other quarters).  CPT changes every
@@ -19,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -134,22 +138,91 @@ def cpt_release_id(year: int) -> tuple[str, dt.date, dt.date]:
     return f"cpt-{year}", dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
-def choose(manifests: list[Manifest], system: str, day: dt.date | None) -> Manifest:
-    """The release of ``system`` to use for a date of service (``None``: the most recent)."""
+def fiscal_year(day: dt.date) -> int:
+    """The US federal fiscal year of a date (ICD-10 releases follow it): FY2027 is 2026-10-01 .. 2027-09-30."""
+    return day.year + 1 if day.month >= 10 else day.year
+
+
+def release_wanted(system: str, day: dt.date) -> str:
+    """How the release covering ``day`` is named to a user: ``FY2027``, ``2027 Q1``, ``2027``."""
+    if system in (ICD10CM, ICD10PCS):
+        return f"FY{fiscal_year(day)}"
+    if system == HCPCS:
+        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    return str(day.year)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseChoice:
+    """The release used for a date of service, and whether it is a stand-in (``fallback``).
+
+    ``fallback`` is true when no installed release of the system covers ``day``, ``day`` is after
+    every installed release, and the newest one was used instead; :meth:`message` says so.
+    """
+
+    system: str
+    manifest: Manifest
+    day: dt.date | None
+    fallback: bool = False
+
+    @property
+    def release_id(self) -> str:
+        return self.manifest.release_id
+
+    def message(self) -> str | None:
+        """What a result that used a stand-in release must say; ``None`` when it is not one."""
+        if not self.fallback or self.day is None:
+            return None
+        wanted = release_wanted(self.system, self.day)
+        m = self.manifest
+        return (
+            f"no {self.system} release installed for {self.day.isoformat()} ({wanted}): used {m.release_id} "
+            f"(effective {m.effective_from.isoformat()} to {m.effective_to.isoformat()}), the newest installed; "
+            f"install the {wanted} {self.system} files with `medcoder codesets install`"
+        )
+
+    def fix(self) -> str | None:
+        """How to install the release the date needs; ``None`` when this is not a stand-in."""
+        if not self.fallback or self.day is None:
+            return None
+        how = "`medcoder codesets install FOLDER_OR_ZIP` (the official files)"
+        if self.system in (ICD10CM, ICD10PCS):
+            system = "cm" if self.system == ICD10CM else "pcs"
+            how = f"`medcoder codesets download {fiscal_year(self.day)} --system {system}` or {how}"
+        return f"install the {release_wanted(self.system, self.day)} {self.system} release: {how}; then run again"
+
+
+def choose_release(
+    manifests: list[Manifest], system: str, day: dt.date | None, *, fallback: bool = False
+) -> ReleaseChoice:
+    """The release of ``system`` for a date of service (``None``: the most recent).
+
+    With ``fallback``, a date after every installed release gets the newest one, marked as a
+    stand-in; without it (and always for a date before every installed release, or in a gap
+    between two) :class:`NoReleaseError` (E110).
+    """
     mine = [m for m in manifests if m.system == system]
     if not mine:
         raise NoReleaseError(f"no {system} release is installed (see `medcoder codesets install`)")
     mine.sort(key=lambda m: (m.effective_from, m.release_id))
     if day is None:
-        return mine[-1]
+        return ReleaseChoice(system, mine[-1], None)
     covering = [m for m in mine if m.covers(day)]
-    if not covering:
-        windows = "; ".join(f"{m.release_id} {m.effective_from}..{m.effective_to}" for m in mine)
-        raise NoReleaseError(
-            f"no installed {system} release covers date of service {day.isoformat()} "
-            f"(installed: {windows}); install the release for that fiscal year"
-        )
-    return covering[-1]
+    if covering:
+        return ReleaseChoice(system, covering[-1], day)
+    newest = max(mine, key=lambda m: (m.effective_to, m.effective_from, m.release_id))
+    if fallback and day > newest.effective_to:
+        return ReleaseChoice(system, newest, day, fallback=True)
+    windows = "; ".join(f"{m.release_id} {m.effective_from}..{m.effective_to}" for m in mine)
+    raise NoReleaseError(
+        f"no installed {system} release covers date of service {day.isoformat()} "
+        f"(installed: {windows}); install the {release_wanted(system, day)} release"
+    )
+
+
+def choose(manifests: list[Manifest], system: str, day: dt.date | None, *, fallback: bool = False) -> Manifest:
+    """The release of ``system`` to use for a date of service (see :func:`choose_release`)."""
+    return choose_release(manifests, system, day, fallback=fallback).manifest
 
 
 SYSTEMS = (ICD10CM, ICD10PCS, HCPCS, CPT)

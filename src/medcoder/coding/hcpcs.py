@@ -272,13 +272,15 @@ class HcpcsAssigner:
         out = []
         for system in (HCPCS, CPT):
             try:
-                out.append(self.kb.release(system, day).release_id)
+                # a date after every installed release: the newest (the pipeline warns)
+                out.append(self.kb.release(system, day, fallback=True).release_id)
             except NoReleaseError:
                 continue
         return out
 
     def available(self, day: dt.date | None) -> bool:
-        """Whether an installed HCPCS or CPT release covers ``day`` (``None``: any installed)."""
+        """Whether an installed HCPCS or CPT release covers ``day`` or, for a date after them all, stands
+        in for it (``None``: any installed)."""
         return bool(self._release_ids(day))
 
     def _index(self, release_id: str) -> _Index:

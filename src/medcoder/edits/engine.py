@@ -8,6 +8,10 @@ Each rule sees an :class:`EditContext`: the claim, the encounter when there is o
 release in effect on the date of service, and the reference tables (NCCI PTP, MUE, POA-exempt
 list) the profile or the caller supplied.  A rule that cannot run (a reference file missing, no
 release for the date) reports that as an informational edit; the other rules still run.
+
+A date of service after every installed release of a code system is checked against the newest
+one, never skipped, and the claim gets one ``codesets.release-fallback.v1`` warning per system
+naming the release used and the one to install (the same edit ``medcoder code`` gives the coding).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from medcoder.codesets.kb import CmCode, KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
+from medcoder.codesets.release import ReleaseChoice
 from medcoder.edits.profile import PayerProfile
 from medcoder.edits.registry import EditRule, Finding, edit_rules
 from medcoder.errors import MedcoderError, NoReleaseError
@@ -31,6 +36,25 @@ from medcoder.models import Edit, Encounter, Severity
 log = logging.getLogger(__name__)
 
 _SHARED_LIMIT = 200_000  # cached code-set facts (nodes, notes) kept across claims
+
+RELEASE_FALLBACK = "codesets.release-fallback.v1"
+
+
+def release_fallback_edit(choice: ReleaseChoice) -> Edit | None:
+    """The warning a result carries when ``choice`` is a stand-in release (``None`` when it is not).
+
+    Its message names the date, the release used and the fiscal year / quarter to install; the
+    coding (``medcoder code``) and the claim edits (``medcoder edit``) give the same one.
+    """
+    message = choice.message()
+    if message is None:
+        return None
+    return Edit(
+        rule_id=RELEASE_FALLBACK,
+        severity=Severity.warning,
+        message=message,
+        suggested_fix=choice.fix(),
+    )
 
 
 @dataclass
@@ -76,11 +100,17 @@ class EditContext:
     def setting(self) -> str:
         return self.claim.setting
 
+    def release_choice(self, system: str) -> ReleaseChoice:
+        """The release of ``system`` for the date of service (the latest without a date; the newest,
+        marked as a stand-in, for a date after every installed one); NoReleaseError otherwise."""
+        choices = self.cache.setdefault("releases", {})
+        if system not in choices:
+            choices[system] = self.kb.release_choice(system, self.day)
+        return choices[system]
+
     def cm_release(self) -> str:
-        """The ICD-10-CM release in effect on the date of service (the latest without a date)."""
-        if "cm_release" not in self.cache:
-            self.cache["cm_release"] = self.kb.release(ICD10CM, self.day).release_id
-        return self.cache["cm_release"]
+        """The ICD-10-CM release in effect on the date of service (see :meth:`release_choice`)."""
+        return self.release_choice(ICD10CM).release_id
 
     def cm(self, code: str) -> CmCode | None:
         key = ("cm", self.cm_release(), code)
@@ -177,6 +207,9 @@ class EditEngine:
                         suggested_fix=finding.fix,
                     )
                 )
+        for choice in ctx.cache.get("releases", {}).values():
+            if (fallback := release_fallback_edit(choice)) is not None:
+                edits.append(fallback)
         order = {Severity.error: 0, Severity.warning: 1, Severity.info: 2}
         return sorted(edits, key=lambda e: order[e.severity])
 

@@ -170,13 +170,16 @@ class PcsAssigner:
     # -- public API ---------------------------------------------------------------------------
 
     def release_id(self, day: dt.date | None) -> str | None:
+        """The PCS release for ``day``: the newest installed for a date after all of them (the
+        pipeline warns, ``codesets.release-fallback.v1``); ``None`` when there is none."""
         try:
-            return self.kb.release(ICD10PCS, day).release_id
+            return self.kb.release(ICD10PCS, day, fallback=True).release_id
         except NoReleaseError:
             return None
 
     def available(self, day: dt.date | None) -> bool:
-        """True when a PCS release with tables is installed for ``day`` (``None``: the latest)."""
+        """True when a PCS release with tables is installed for ``day`` (``None``: the latest; a date
+        after every installed release: the newest)."""
         rid = self.release_id(day)
         if rid is None:
             return False

@@ -3,7 +3,8 @@
 ICD-10-CM (OCG I.B.1-3: report the code to the highest number of characters available; a code
 that needs a 7th character is invalid without it) and ICD-10-PCS (all seven characters, valid in
 the release's tables) are checked against the release in effect on the date of service; CPT and
-HCPCS when the user has installed them.
+HCPCS when the user has installed them.  A date after every installed release is checked against
+the newest one (the engine adds the ``codesets.release-fallback.v1`` warning that says so).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def code_valid(ctx: EditContext) -> Iterator[Finding]:
     rid = ctx.cm_release()
     for diagnosis in ctx.claim.diagnoses:
         if ctx.cm(diagnosis.code) is None:
-            hints = ctx.kb.cm_suggestions(diagnosis.code, ctx.day)
+            hints = ctx.kb.cm_suggestions(diagnosis.code, release_id=rid)
             yield Finding(
                 f"{diagnosis.code} is not an ICD-10-CM code in {rid} (date of service {_day(ctx)})",
                 [diagnosis.code],
@@ -42,7 +43,10 @@ def code_valid(ctx: EditContext) -> Iterator[Finding]:
     for procedure in ctx.claim.procedures:
         system = procedure.code_system
         try:
-            status = ctx.kb.status(procedure.code, ctx.day, system=system)
+            choice = ctx.release_choice(system)
+            # a stand-in release is asked "as of" its own last day, the nearest date it covers
+            day = choice.manifest.effective_to if choice.fallback else ctx.day
+            status = ctx.kb.status(procedure.code, day, system=system)
         except (NoReleaseError, MedcoderError):
             unchecked.add(system)
             continue
