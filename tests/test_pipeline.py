@@ -91,12 +91,19 @@ def test_pipeline_encounter_in_a_covered_release_has_no_release_warning(bundled_
 def test_pipeline_result_carries_the_claim_edits(bundled_kb):
     encounter = example_encounter()
     result = Pipeline(bundled_kb).run(encounter)
-    rules = {e.rule_id for e in result.edits}
-    assert "documentation.unsigned.v1" in rules  # the example's discharge summary is not signed
+    rules = {e.rule_id: e for e in result.edits}
+    # the example gives no signature data: not known, so not an error (a FHIR document without an
+    # authenticator, signed=False, is one)
+    assert rules["documentation.unsigned.v1"].severity == "info"
+    assert not [e for e in result.edits if e.severity == "error"]
     assert "validity.code.v1" not in rules  # the engine emits only valid codes
     signed = encounter.model_copy(deep=True)
     signed.documents[0].signed = Signature(by="Dr. Example", at=dt.datetime(2026, 4, 24, 15, 0))
     assert "documentation.unsigned.v1" not in {e.rule_id for e in Pipeline(bundled_kb).run(signed).edits}
+    unsigned = encounter.model_copy(deep=True)
+    unsigned.documents[0].signed = False
+    edits = Pipeline(bundled_kb).run(unsigned).edits
+    assert [e.severity for e in edits if e.rule_id == "documentation.unsigned.v1"] == ["error"]
 
 
 def test_pipeline_profile_switches_rules_off(bundled_kb):

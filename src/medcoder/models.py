@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CodeSystem = Literal["ICD-10-CM", "ICD-10-PCS", "CPT", "HCPCS"]
 
@@ -68,9 +68,20 @@ class Document(_Model):
     id: str
     type: str = Field(default="note", description="discharge_summary, progress_note, op_note, radiology, ...")
     author: str | None = None
-    signed: Signature | None = None
+    signed: Signature | Literal[False] | None = Field(
+        default=None,
+        description="who signed it and when; false: known not signed (the source says so, e.g. a FHIR "
+        "document without an authenticator); null: not known (a plain-text note carries no signature data)",
+    )
     text: str
     sections: list[Section] = Field(default_factory=list)
+
+    @field_validator("signed", mode="before")
+    @classmethod
+    def _who_signed(cls, value: Any) -> Any:
+        if value is True:
+            raise ValueError('true does not say who signed: give {"by": "...", "at": "..."} (false: known not signed)')
+        return value
 
 
 class ExistingCode(_Model):
@@ -95,6 +106,11 @@ class Encounter(_Model):
     prior_authorization: str | None = Field(default=None, description="the payer's authorization number, if any")
     documents: list[Document] = Field(default_factory=list)
     existing_codes: list[ExistingCode] = Field(default_factory=list)
+    has_registration: bool = Field(
+        default=True,
+        description="false when the source carries no registration data (a plain-text note): its patient, "
+        "dates and discharge status are unknown rather than missing, and the edits that need them say so as info",
+    )
 
     def document(self, document_id: str) -> Document:
         for document in self.documents:

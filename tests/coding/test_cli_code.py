@@ -86,6 +86,31 @@ def test_cli_code_table_shows_code_description_confidence_and_words(bundled, cap
     assert "encounter visit" in out
 
 
+DISCHARGE_SUMMARY = (
+    "DISCHARGE SUMMARY\n"
+    "ADMISSION DIAGNOSIS: Right lower quadrant abdominal pain.\n"
+    "DISCHARGE DIAGNOSES:\n"
+    "1. Acute appendicitis.\n"
+    "2. Essential hypertension.\n"
+    "HOSPITAL COURSE: The patient underwent laparoscopic appendectomy without complication and was "
+    "discharged home on postoperative day 1.\n"
+)
+
+
+def test_cli_code_text_note_has_no_errors_for_what_a_text_file_cannot_say(bundled, capsys, tmp_path):
+    # A transcribed note has no signature, dates or demographics: the edits say what to check (info),
+    # they do not call the coding wrong (issue 9 part 7).
+    note = _write(tmp_path / "ds-2291.txt", DISCHARGE_SUMMARY)
+    status, out, _ = run(capsys, "code", str(note), "--setting", "inpatient", "--format", "json")
+    assert status == 0
+    edits = json.loads(out)["edits"]
+    assert [e for e in edits if e["severity"] == "error"] == []
+    by_rule = {e["rule_id"]: e for e in edits}
+    assert by_rule["documentation.unsigned.v1"]["severity"] == "info"
+    assert by_rule["documentation.required-fields.v1"]["severity"] == "info"
+    assert "admission date" in by_rule["documentation.required-fields.v1"]["message"]
+
+
 def test_cli_code_folder_with_an_unreadable_file_codes_the_others(bundled, capsys, tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()

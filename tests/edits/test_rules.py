@@ -185,6 +185,16 @@ def test_poa_required_on_inpatient_claims_except_exempt_codes(engine) -> None:
     assert fired(engine, outpatient, "poa.required.v1") == []
 
 
+def test_poa_required_on_a_coded_encounter_is_a_warning_for_the_coder(engine) -> None:
+    # medcoder assigns POA only where the record says it; the claim's own missing POA stays an error
+    missing = claim(diagnoses=[{"code": "I50.23", "poa": "Y"}, {"code": "N17.9"}, {"code": "E87.1"}])
+    assert [e.severity for e in fired(engine, missing, "poa.required.v1")] == ["error", "error"]
+    (edit,) = fired(engine, missing, "poa.required.v1", _encounter(signed=True))  # one task, not one per code
+    assert edit.severity == "warning" and edit.codes == ["N17.9", "E87.1"]
+    assert "not determined from the documentation for N17.9, E87.1" in edit.message
+    assert "query the provider" in edit.suggested_fix
+
+
 def test_poa_invalid_value_and_exempt_value_on_a_non_exempt_code(engine) -> None:
     bad = claim(
         diagnoses=[{"code": "I50.23", "poa": "Q"}, {"code": "N17.9", "poa": "1"}, {"code": "Z37.0", "poa": "1"}]
@@ -204,21 +214,29 @@ def test_poa_exempt_code_with_an_indicator_warns(engine) -> None:
 # --- documentation -------------------------------------------------------------------------------
 
 
-def _encounter(signed: bool) -> Encounter:
+def _encounter(signed: bool | None, has_registration: bool = True) -> Encounter:
+    """``signed``: True signed, False known unsigned (the source says so), None not known (a text note)."""
+    signature = Signature(by="Dr. A", at=dt.datetime(2026, 5, 1, 12, 0)) if signed else signed
     document = Document(
         id="d1",
         type="discharge_summary",
         author="Dr. A",
         text="Acute on chronic systolic heart failure.",
-        signed=Signature(by="Dr. A", at=dt.datetime(2026, 5, 1, 12, 0)) if signed else None,
+        signed=signature,
     )
-    return Encounter(id="e1", setting=Setting.inpatient, documents=[document])
+    return Encounter(id="e1", setting=Setting.inpatient, documents=[document], has_registration=has_registration)
 
 
 def test_documentation_unsigned_fires_for_an_unsigned_document(engine) -> None:
     (edit,) = fired(engine, claim(), "documentation.unsigned.v1", _encounter(signed=False))
-    assert "d1" in edit.message and "not signed" in edit.message
+    assert edit.severity == "error" and "d1" in edit.message and "not signed" in edit.message
     assert fired(engine, claim(), "documentation.unsigned.v1", _encounter(signed=True)) == []
+
+
+def test_documentation_signature_not_known_is_info_not_an_error(engine) -> None:
+    # a plain-text note carries no signature data: the edit cannot know, so it only says to check
+    (edit,) = fired(engine, claim(), "documentation.unsigned.v1", _encounter(signed=None))
+    assert edit.severity == "info" and "signature not known" in edit.message and "source record" in edit.suggested_fix
 
 
 def test_documentation_unsigned_only_for_the_profiles_document_types(bundled_kb) -> None:
@@ -251,3 +269,14 @@ def test_documentation_required_fields_by_setting(engine) -> None:
     no_date = claim(setting="outpatient", admit_date=None, discharge_date=None)
     (edit,) = fired(engine, no_date, "documentation.required-fields.v1")
     assert "date of service" in edit.message
+
+
+def test_documentation_required_fields_unknown_without_registration_data_are_info(engine) -> None:
+    # what a text note coded as an inpatient stay gives: no dates, status, age or sex to know
+    bare = claim(admit_date=None, discharge_date=None, discharge_status=None, age=None, sex="U")
+    (edit,) = fired(engine, bare, "documentation.required-fields.v1", _encounter(None, has_registration=False))
+    assert edit.severity == "info"
+    assert "admission date, discharge date, discharge status, age (or birth date), sex" in edit.message
+    # a structured encounter (FHIR, encounter JSON) that leaves them out: known gaps, errors
+    found = fired(engine, bare, "documentation.required-fields.v1", _encounter(None, has_registration=True))
+    assert len(found) == 5 and {e.severity for e in found} == {"error"}

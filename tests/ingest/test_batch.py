@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,24 @@ def test_read_path_medcoder_encounter_json_with_setting_override():
     assert encounter.id == "json-enc-1"
     assert encounter.setting == Setting.professional
     assert encounter.documents[0].text.startswith("Fictional patient with migraine")
+
+
+def test_read_path_medcoder_encounter_json_signature_known_unknown_and_bad(tmp_path: Path):
+    def read_signed(value: Any) -> Encounter | ReadError:
+        document: dict[str, Any] = {"id": "d1", "type": "op_note", "text": "Fictional note: inguinal hernia."}
+        if value != "absent":
+            document["signed"] = value
+        path = tmp_path / "encounter.json"
+        path.write_text(json.dumps({"id": "e1", "documents": [document]}), encoding="utf-8")
+        [result] = read_path(path)
+        return result
+
+    assert read_signed(False).documents[0].signed is False  # the sender says: not signed
+    assert read_signed("absent").documents[0].signed is None  # the sender does not say
+    assert read_signed({"by": "Dr. A"}).documents[0].signed.by == "Dr. A"
+    assert read_signed("absent").has_registration  # a structured encounter: its gaps are real
+    bad = read_signed(True)
+    assert isinstance(bad, ReadError) and "documents[0].signed" in str(bad) and "who signed" in str(bad)
 
 
 def test_read_path_ndjson_encounters_and_bundles():

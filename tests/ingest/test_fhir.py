@@ -92,6 +92,16 @@ def test_read_fhir_bundle_decodes_base64_attachment_exactly():
     assert summary.signed is not None and summary.signed.by == "Dr. Alex Example"
 
 
+def test_read_fhir_bundle_document_without_authenticator_is_known_unsigned():
+    # FHIR carries the authentication: a document sent without it is known not signed (False),
+    # unlike a plain-text note, which cannot say (None)
+    [encounter] = read_fhir_bundle(
+        _bundle(_encounter("e1"), _docref("d1", context={"encounter": [{"reference": "Encounter/e1"}]}))
+    )
+    assert encounter.documents[0].signed is False
+    assert encounter.has_registration
+
+
 def test_read_fhir_bundle_composition_sections_have_exact_offsets():
     [encounter] = read_fhir_bundle(_load("bundle-inpatient-r4.json"))
     note = encounter.document("comp-progress-1")

@@ -26,6 +26,8 @@ def test_read_text_progress_note_fixture():
     assert document.id == "progress-note-1"
     assert document.text == (NOTES / "progress-note-1.txt").read_text(encoding="utf-8")
     assert "Type 2 diabetes mellitus with diabetic polyneuropathy" in document.text
+    # a text file carries no registration or signature data: unknown, not missing
+    assert not encounter.has_registration and document.signed is None
 
 
 def test_read_text_keeps_crlf_exactly():

@@ -37,7 +37,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -724,20 +724,24 @@ def _author(references: list[Any] | None, parsed: _Bundle) -> str | None:
     return None
 
 
-def _signed_by_authenticator(reference: Any, parsed: _Bundle) -> Signature | None:
+# A FHIR document carries its authentication (DocumentReference.authenticator, Composition.attester):
+# one sent without it is known not signed (False), unlike a plain-text note, which cannot say (None).
+
+
+def _signed_by_authenticator(reference: Any, parsed: _Bundle) -> Signature | Literal[False]:
     # R4 DocumentReference records who authenticated but not when.
     name = _name_of(reference, parsed)
-    return Signature(by=name) if name else None
+    return Signature(by=name) if name else False
 
 
-def _signed_by_attester(attesters: list[Any] | None, parsed: _Bundle) -> Signature | None:
+def _signed_by_attester(attesters: list[Any] | None, parsed: _Bundle) -> Signature | Literal[False]:
     """The legal attester first (who signed it), then professional, then any."""
     order = {"legal": 0, "professional": 1, "official": 2, "personal": 3}
     for attester in sorted(attesters or [], key=lambda a: order.get(a.mode or "", 9)):
         name = _name_of(attester.party, parsed)
         if name:
             return Signature(by=name, at=_as_datetime(attester.time))
-    return None
+    return False
 
 
 def _name_of(reference: Any, parsed: _Bundle) -> str | None:

@@ -148,10 +148,12 @@ def read_text(path: Path, *, encounter_id: str | None = None, setting: Setting |
     if problem:
         raise ReadError(path, problem)
     document_id = path.stem or path.name
+    # A text file has no registration data or signature: those are unknown (None), not absent.
     return Encounter(
         id=encounter_id or document_id,
         setting=setting or Setting.outpatient,
         documents=[Document(id=document_id, text=text)],
+        has_registration=False,
     )
 
 

@@ -3,6 +3,12 @@
 - unsigned documents (a note must be authenticated by its author before it supports billing);
 - procedures the payer profile lists as needing prior authorization, without an authorization number;
 - required fields missing for the claim's setting (dates, discharge status, age, sex).
+
+An edit that cannot know is not an error: a plain-text note carries no signature data
+(``Document.signed is None``) and no registration data (``Encounter.has_registration`` false), so
+for it these rules say what must be checked in the source record, as ``info``.  Known gaps -- a
+document the source says is unsigned (``signed`` false), a field a claim or a structured encounter
+leaves out -- stay errors.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from collections.abc import Iterator
 
 from medcoder.edits.engine import EditContext
 from medcoder.edits.registry import Finding, edit_rules
+from medcoder.models import Severity
 
 _FIELD_NAMES = {
     "admit_date": "admission date",
@@ -34,9 +41,17 @@ def unsigned(ctx: EditContext) -> Iterator[Finding]:
         return
     wanted = ctx.profile.documentation.signed_document_types
     for document in ctx.encounter.documents:
-        if document.signed is not None or (wanted != "all" and document.type not in wanted):
+        if document.signed or (wanted != "all" and document.type not in wanted):
             continue
         author = f" by {document.author}" if document.author else ""
+        if document.signed is None:  # no signature data in the source (a text note): cannot know
+            yield Finding(
+                f"document {document.id} ({document.type}{author}): signature not known, the source "
+                "carries no signature data",
+                fix="check in the source record that the author signed (authenticated) it before billing",
+                severity=Severity.info,
+            )
+            continue
         yield Finding(
             f"document {document.id} ({document.type}{author}) is not signed",
             fix="have the author sign (authenticate) the document before the claim is billed",
@@ -71,10 +86,22 @@ def prior_authorization(ctx: EditContext) -> Iterator[Finding]:
 )
 def required_fields(ctx: EditContext) -> Iterator[Finding]:
     claim = ctx.claim
-    for name in ctx.profile.documentation.required_fields.get(claim.setting, []):
-        value = getattr(claim, name)
-        if value is None or (name == "sex" and value == "U"):
-            yield Finding(
-                f"the {claim.setting} claim has no {_FIELD_NAMES[name]}",
-                fix=f"add the {_FIELD_NAMES[name]} from the registration or the record",
-            )
+    missing = [
+        name
+        for name in ctx.profile.documentation.required_fields.get(claim.setting, [])
+        if getattr(claim, name) is None or (name == "sex" and getattr(claim, name) == "U")
+    ]
+    if missing and ctx.encounter is not None and not ctx.encounter.has_registration:
+        # a text note has no registration data: these fields are unknown here, not missing
+        names = ", ".join(_FIELD_NAMES[name] for name in missing)
+        yield Finding(
+            f"the {claim.setting} claim needs {names}: not known from a source without registration data",
+            fix="take them from the registration system when the claim is built",
+            severity=Severity.info,
+        )
+        return
+    for name in missing:
+        yield Finding(
+            f"the {claim.setting} claim has no {_FIELD_NAMES[name]}",
+            fix=f"add the {_FIELD_NAMES[name]} from the registration or the record",
+        )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from medcoder.edits.engine import EditContext
 from medcoder.edits.registry import Finding, edit_rules
+from medcoder.models import Severity
 
 VALID = ("Y", "N", "U", "W", "1")
 
@@ -38,15 +39,28 @@ def _source(ctx: EditContext) -> str:
 def required(ctx: EditContext) -> Iterator[Finding]:
     if not _required(ctx):
         return
-    for diagnosis in ctx.claim.diagnoses:
-        if diagnosis.poa is None and not _exempt(ctx, diagnosis.code):
-            code = ctx.show(diagnosis.code)
-            yield Finding(
-                f"{code} has no present-on-admission indicator (not on {_source(ctx)})",
-                [code],
-                fix="report Y (present), N (not present), U (documentation insufficient) or W (clinically "
-                "undetermined); query the provider when the record does not say",
-            )
+    fix = (
+        "report Y (present), N (not present), U (documentation insufficient) or W (clinically "
+        "undetermined); query the provider when the record does not say"
+    )
+    missing = [
+        ctx.show(diagnosis.code)
+        for diagnosis in ctx.claim.diagnoses
+        if diagnosis.poa is None and not _exempt(ctx, diagnosis.code)
+    ]
+    if missing and ctx.encounter is not None:
+        # medcoder coded the documents and sets POA only where the record says it (coding/poa.py):
+        # the rest is one task for the coder, not a defect of the input
+        yield Finding(
+            f"present on admission not determined from the documentation for {', '.join(missing)} "
+            f"(a POA indicator is required; not on {_source(ctx)})",
+            missing,
+            fix=fix,
+            severity=Severity.warning,
+        )
+        return
+    for code in missing:
+        yield Finding(f"{code} has no present-on-admission indicator (not on {_source(ctx)})", [code], fix=fix)
 
 
 @edit_rules.register(
