@@ -1,13 +1,16 @@
 """CodiEsp procedure coding benchmark: the ICD-10-PCS assigner on CodiEsp-P.
 
     python bench/codiesp_procedures.py [--split dev|train] [--shared ../shared] [--out bench/out]
+        [--calibration FILE | --no-calibration] [--learn-calibration [--calibration-out FILE]]
 
 1. installs ICD-10-PCS 2025 (tables, index, definitions) and 2026 (tables, definitions) from
    ``../shared`` into a fresh temporary MEDCODER_HOME (as ``tests/conftest.py`` does for
    ``full_home``),
 2. codes every ``codiesp/<split>/text_en`` document with :class:`medcoder.coding.pcs.PcsAssigner`
    (inpatient encounters, no date: the latest release), each document's codes ranked by
-   confidence, highest first,
+   confidence, highest first -- with the CodiEsp calibration profile
+   ``bench/profiles/codiesp_pcs_calibration.json`` passed explicitly (it is a site profile, not a
+   package default; ``--no-calibration`` measures the rule-based confidence alone),
 3. scores the ranked lists against ``<split>P.tsv`` two ways:
 
    * **exact**: the shared scorer ``score_codiesp.py`` as it is (a code matches only itself);
@@ -22,7 +25,9 @@
 
 4. measures documents per second on one core (second pass, caches warm).
 
-Dev is only measured; rules are tuned on train (``--split train``).
+Dev is only measured; rules are tuned on train (``--split train``).  ``--learn-calibration``
+(train only) writes the profile to ``--calibration-out`` (default: the bench profile above), never
+into the package.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from pathlib import Path
 from codiesp import load
 
 REPO = Path(__file__).resolve().parents[1]
+PROFILE = REPO / "bench" / "profiles" / "codiesp_pcs_calibration.json"
+PACKAGE = REPO / "src" / "medcoder"
 
 
 def _scorer(shared: Path):
@@ -69,7 +76,7 @@ def metrics(scorer, gold: dict[str, set[str]], preds: dict[str, list[str]]) -> d
     return {"MAP": round(sum(ap) / len(ap), 4), "P": round(p, 4), "R": round(r, 4), "F1": round(f1, 4)}
 
 
-def _learn(ranked: dict[str, list[str]], gold: dict[str, set[str]]) -> None:
+def _learn(ranked: dict[str, list[str]], gold: dict[str, set[str]], path: Path) -> None:
     """Per predicted 4-character prefix: [right, predicted] on train (cut-to-gold)."""
     import json
 
@@ -101,15 +108,18 @@ def _learn(ranked: dict[str, list[str]], gold: dict[str, set[str]]) -> None:
         ]
         if kept:
             associations[key] = kept[:2]
-    path = REPO / "src" / "medcoder" / "data" / "pcs_calibration.json"
     data = {
-        "about": "How often each predicted ICD-10-PCS 4-character prefix matched a CodiEsp train gold code "
-        "(cut to the gold length): [right, predicted]. Learned by bench/codiesp_procedures.py --split train "
-        "--learn-calibration; the assigner blends the smoothed rate into its confidence.",
+        "about": "CodiEsp site profile (opt-in, never a default): how often each predicted ICD-10-PCS "
+        "4-character prefix matched a CodiEsp train gold code (cut to the gold length): [right, predicted]; "
+        "associations: codes the CodiEsp annotators reported where the rules gave another. Learned by "
+        "bench/codiesp_procedures.py --split train --learn-calibration; pass it with --pcs-calibration / "
+        "PcsAssigner(kb, calibration=path).",
+        "id": "codiesp-train-pcs",
         "version": 1,
         "prefixes": dict(sorted(counts.items())),
         "associations": associations,
     }
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"calibration  {len(counts)} prefixes, {len(associations)} associations written to {path}")
 
@@ -122,9 +132,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--learn-calibration",
         action="store_true",
-        help="(train split only) write src/medcoder/data/pcs_calibration.json: how often each predicted "
-        "4-character prefix was right on train, which the assigner blends into its confidence, and the "
-        "site conventions (codes the annotators reported where the rules give another)",
+        help="(train split only) write the calibration profile (--calibration-out): how often each predicted "
+        "4-character prefix was right on train, which the assigner blends into its confidence when the "
+        "profile is passed, and the site conventions (codes the annotators reported where the rules give another)",
+    )
+    parser.add_argument(
+        "--calibration-out",
+        type=Path,
+        default=PROFILE,
+        help="where --learn-calibration writes the profile (default: %(default)s); never inside the package",
+    )
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=PROFILE,
+        help="the PCS calibration profile to code with (default: the CodiEsp one, %(default)s)",
+    )
+    parser.add_argument(
+        "--no-calibration", action="store_true", help="code with the rule-based confidence alone (no profile)"
     )
     parser.add_argument(
         "--site-associations",
@@ -132,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         help="also report the learned site conventions as lower-confidence alternative codes",
     )
     args = parser.parse_args(argv)
+    if args.learn_calibration and args.calibration_out.resolve().is_relative_to(PACKAGE.resolve()):
+        parser.error(f"--calibration-out {args.calibration_out}: a learned profile never goes into the package")
     shared = args.shared.resolve()
     folder = shared / "benchmarks" / "codiesp" / args.split
     scorer = _scorer(shared)
@@ -149,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         kb = KnowledgeBase.open()
         assigner = PcsAssigner(
             kb,
-            calibration=Calibration.empty() if args.learn_calibration else None,
+            calibration=Calibration.empty() if args.learn_calibration or args.no_calibration else args.calibration,
             site_associations=args.site_associations and not args.learn_calibration,
         )
         encounters = load(folder)
@@ -176,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.learn_calibration:
         if args.split != "train":
             parser.error("--learn-calibration learns from the train split only")
-        _learn(ranked, gold)
+        _learn(ranked, gold, args.calibration_out)
     exact_official = scorer.score(str(folder / f"{args.split}P.tsv"), str(pred_path))
     cut = metrics(scorer, gold, cut_to_gold(ranked, gold))
     exact = metrics(scorer, gold, ranked)
@@ -191,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"speed        {len(encounters) / elapsed:.1f} docs/s ({1000 * elapsed / len(encounters):.2f} ms/doc, one core)"
     )
+    print(f"calibration  {assigner.calibration.id or 'none (rule-based confidence)'}")
     print(f"predictions  {pred_path}")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -195,6 +196,16 @@ def test_pipeline_inpatient_procedures_from_the_installed_pcs_tables_group_as_su
     assert result.procedures and result.procedures[0].code == "0FT44ZZ"
     assert result.procedures[0].sequence == 1 and result.releases["ICD-10-PCS"] == "icd10pcs-2026"
     assert result.drg["drg"] in {"417", "418", "419"}  # laparoscopic cholecystectomy without CDE
+
+
+@pytest.mark.conformance
+def test_pipeline_pcs_calibration_profile_is_opt_in_and_named_in_provenance(full_kb):
+    stay = _cholecystitis_stay("Laparoscopic cholecystectomy was performed on 05/01/2026.")
+    assert "pcs_calibration" not in Pipeline(full_kb).run(stay).provenance.models  # nothing learned by default
+    profile = Path(__file__).resolve().parents[1] / "bench" / "profiles" / "codiesp_pcs_calibration.json"
+    result = Pipeline(full_kb, pcs_calibration=profile).run(stay)
+    assert result.procedures[0].code == "0FT44ZZ"
+    assert result.provenance.models["pcs_calibration"].startswith("codiesp-train-pcs v1 sha256:")
 
 
 @pytest.mark.conformance

@@ -12,12 +12,14 @@ warning naming the release used and the one to install (the grouper still follow
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import CPT, HCPCS, ICD10CM, ICD10PCS
 from medcoder.coding.engine import Coder
 from medcoder.coding.hcpcs import HcpcsAssigner
 from medcoder.coding.pcs import PcsAssigner
+from medcoder.coding.pcs.calibration import Calibration
 from medcoder.coding.poa import assign_poa
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.edits.engine import EditEngine, release_fallback_edit
@@ -39,12 +41,17 @@ class Pipeline:
         profile: PayerProfile | None = None,
         queries: bool = True,
         procedures: bool = True,
+        pcs_calibration: Calibration | str | Path | None = None,
     ) -> None:
         """``group``: MS-DRG (inpatients) and CMS-HCC; ``edit``: the claim edits of ``profile``
         (the bundled default without one); ``queries``: physician queries for unspecified
         diagnoses that would group differently, with their DRG impact; ``procedures``: ICD-10-PCS
         for inpatient stays, CPT / HCPCS for outpatient and professional encounters, when those
-        code sets are installed."""
+        code sets are installed; ``pcs_calibration``: an opt-in PCS calibration profile (a file
+        learned from a site's coded history, read now), named in each result's provenance."""
+        if pcs_calibration is not None and not isinstance(pcs_calibration, Calibration):
+            pcs_calibration = Calibration.read(pcs_calibration)
+        self.pcs_calibration = pcs_calibration
         self.coder = Coder(kb, model, min_confidence)
         self.kb = self.coder.kb
         self.group = group
@@ -116,7 +123,7 @@ class Pipeline:
     def _code_pcs(self, encounter: Encounter, result: CodingResult) -> None:
         """ICD-10-PCS for inpatient stays: the principal procedure first, partial codes with a query."""
         if self._pcs is None:
-            self._pcs = PcsAssigner(self.kb)
+            self._pcs = PcsAssigner(self.kb, calibration=self.pcs_calibration)
         day = encounter.date_of_service
         if not self._pcs.available(day):
             result.edits.append(_not_coded("ICD-10-PCS", day))
@@ -127,6 +134,8 @@ class Pipeline:
         if found.release_id:
             result.releases[ICD10PCS] = found.release_id
             result.provenance.code_sets[ICD10PCS] = found.release_id
+            if self._pcs.calibration.id:  # a site profile re-ranked these procedures: say which
+                result.provenance.models["pcs_calibration"] = self._pcs.calibration.id
 
     def close(self) -> None:
         for native in (self._drg, self._editor):

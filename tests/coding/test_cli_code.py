@@ -144,3 +144,22 @@ def test_cli_code_bad_model_file_is_error_e160(bundled, capsys, tmp_path, conten
     assert status == 1 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error E160") and why in lines[0], err
+
+
+def test_cli_code_bad_pcs_calibration_file_is_error_e150(bundled, capsys, tmp_path):
+    note = _write(tmp_path / "visit.txt", APPENDICITIS)
+    profile = tmp_path / "site_pcs_calibration.json"
+    profile.write_text('{"about": "site history", "version": 1, "prefixes": {"0DTJ": [3]}}', encoding="utf-8")
+    status, out, err = run(capsys, "code", str(note), "--pcs-calibration", str(profile), "--format", "jsonl")
+    assert status == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error E150") and "site_pcs_calibration.json" in lines[0], err
+    assert "prefixes" in lines[0] and "Traceback" not in err
+
+
+def test_cli_code_pcs_calibration_profile_accepted(bundled, capsys, tmp_path):
+    # no PCS tables in a bundled-only install: the profile is read, the diagnoses still coded
+    note = _write(tmp_path / "visit.txt", APPENDICITIS)
+    profile = Path(__file__).resolve().parents[2] / "bench" / "profiles" / "codiesp_pcs_calibration.json"
+    status, out, _ = run(capsys, "code", str(note), "--pcs-calibration", str(profile), "--format", "jsonl")
+    assert status == 0 and json.loads(out)["diagnoses"]

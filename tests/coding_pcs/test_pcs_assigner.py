@@ -4,6 +4,7 @@ assertions, partial codes with queries, and validity of every emitted code."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -414,13 +415,17 @@ def test_site_associations_are_opt_in(full_kb) -> None:
     assert alternative.confidence < next(p for p in site.procedures if p.code == "BB24ZZZ").confidence
 
 
-def test_packaged_calibration_is_valid() -> None:
-    from medcoder.coding.pcs.calibration import default_calibration
-
-    calibration = default_calibration()
-    assert calibration.prefixes
-    for right, predicted in calibration.prefixes.values():
-        assert 0 <= right <= predicted
+def test_default_confidence_is_the_rule_based_evidence_and_a_profile_is_opt_in(full_kb) -> None:
+    # no profile by default: an explicit empty calibration gives the same; the CodiEsp profile
+    # (where "3E03" was almost never reported) re-ranks only when passed
+    text = "Chest X-ray was clear. Chemotherapy was started."
+    default = {p.code: p.confidence for p in run(PcsAssigner(full_kb), text).procedures}
+    assert default == {
+        p.code: p.confidence for p in run(PcsAssigner(full_kb, calibration=Calibration.empty()), text).procedures
+    }
+    profile = Path(__file__).resolve().parents[2] / "bench" / "profiles" / "codiesp_pcs_calibration.json"
+    profiled = {p.code: p.confidence for p in run(PcsAssigner(full_kb, calibration=profile), text).procedures}
+    assert set(profiled) == set(default) and profiled["3E03305"] < default["3E03305"]
 
 
 @settings(max_examples=60, deadline=None)

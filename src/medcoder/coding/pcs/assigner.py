@@ -20,6 +20,9 @@ How a code is built, axis by axis, the way a coder uses the tables:
    code there: the partial code is reported with a :class:`~medcoder.models.Query` listing the
    valid completions.
 5. **Guidelines** (:mod:`.guidelines`) over the encounter's candidates, each a versioned rule.
+6. **Confidence** is the rule-based evidence (how the wording, body part, side and axes were
+   found: :mod:`.calibration`); only a calibration profile the user passes re-ranks it by what a
+   coded history reported, and the result's provenance names that profile.
 
 Only codes valid in the installed tables for the encounter's date are emitted.
 """
@@ -30,12 +33,13 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from medcoder.codesets.icd10pcs.parse import PcsTable
 from medcoder.codesets.icd10pcs.tables import describe, is_valid, next_characters
 from medcoder.codesets.kb import KnowledgeBase, default_kb
 from medcoder.codesets.normalize import ICD10PCS
-from medcoder.coding.pcs.calibration import Calibration, default_calibration
+from medcoder.coding.pcs.calibration import Calibration
 from medcoder.coding.pcs.catalog import BodyPartValue, Catalog, canonical_stems, catalog_for
 from medcoder.coding.pcs.vocabulary import Modality, ProcedureEntry, Vocabulary, vocabulary
 from medcoder.errors import MedcoderError, NoReleaseError
@@ -156,12 +160,19 @@ class PcsAssigner:
         self,
         kb: KnowledgeBase | None = None,
         vocab: Vocabulary | None = None,
-        calibration: Calibration | None = None,
+        calibration: Calibration | str | Path | None = None,
         site_associations: bool = False,
     ):
+        """``calibration``: an opt-in calibration profile (a :class:`Calibration` or the path of its
+        JSON file) that re-ranks by what one coded history reported; without one the confidence is
+        the rule-based evidence (:mod:`medcoder.coding.pcs.calibration` says how it is made)."""
         self.kb = kb if kb is not None else default_kb()
         self.vocab = vocab if vocab is not None else vocabulary()
-        self.calibration = calibration if calibration is not None else default_calibration()
+        if calibration is None:
+            calibration = Calibration.empty()
+        elif not isinstance(calibration, Calibration):
+            calibration = Calibration.read(calibration)
+        self.calibration = calibration
         self.site_associations = site_associations
         data = self.vocab.data
         self._stops = frozenset(data.window_stops)
