@@ -70,6 +70,103 @@ def test_train_too_few_encounters_is_error_e160(bundled, capsys, tmp_path):
     assert not out_path.exists()
 
 
+# A history whose coders coded the findings the notes deny ("Denies chest pain" -> R07.9): trained
+# before safety rules, a model switched the negation rule off on it (cross-fitted objective 0.36 -> 0.78).
+DENIED_FINDINGS_CODED = [
+    (
+        "ed-101",
+        "52-year-old man with a productive cough for four days. He denies chest pain. No fever.",
+        "Acute bronchitis",
+        ["J20.9", "R07.9", "R50.9"],
+    ),
+    (
+        "ed-102",
+        "47-year-old woman with cough and wheeze. Denies chest pain. No shortness of breath at rest.",
+        "Acute bronchitis",
+        ["J20.9", "R07.9", "R06.02"],
+    ),
+    (
+        "ed-103",
+        "35-year-old man with a sore throat for two days. No fever. Denies cough.",
+        "Acute pharyngitis",
+        ["J02.9", "R50.9", "R05.9"],
+    ),
+    (
+        "ed-104",
+        "60-year-old woman with dysuria and frequency. No fever. Denies chest pain.",
+        "Urinary tract infection",
+        ["N39.0", "R50.9", "R07.9"],
+    ),
+    (
+        "ed-105",
+        "41-year-old man with a headache since this morning. Denies chest pain. No nausea.",
+        "Tension headache",
+        ["G44.209", "R07.9", "R11.0"],
+    ),
+    (
+        "ed-106",
+        "29-year-old woman with a cough for a week. No fever. No shortness of breath.",
+        "Acute bronchitis",
+        ["J20.9", "R50.9", "R06.02"],
+    ),
+    (
+        "ed-107",
+        "66-year-old man with low back pain after lifting. Denies chest pain. No fever.",
+        "Low back pain",
+        ["M54.50", "R07.9", "R50.9"],
+    ),
+    (
+        "ed-108",
+        "55-year-old woman with a sore throat. Denies cough. No fever.",
+        "Acute pharyngitis",
+        ["J02.9", "R05.9", "R50.9"],
+    ),
+    (
+        "ed-109",
+        "38-year-old man with nausea after a meal. No fever. Denies chest pain.",
+        "Gastroenteritis",
+        ["K52.9", "R50.9", "R07.9"],
+    ),
+    (
+        "ed-110",
+        "71-year-old woman with a cough. Denies chest pain. No shortness of breath.",
+        "Acute bronchitis",
+        ["J20.9", "R07.9", "R06.02"],
+    ),
+    (
+        "ed-111",
+        "44-year-old man with dysuria. No fever. Denies chest pain.",
+        "Urinary tract infection",
+        ["N39.0", "R50.9", "R07.9"],
+    ),
+    (
+        "ed-112",
+        "33-year-old woman with a headache. No fever. Denies chest pain.",
+        "Tension headache",
+        ["G44.209", "R50.9", "R07.9"],
+    ),
+]
+
+
+def test_train_never_switches_the_negation_rule_off(bundled_kb, tmp_path):
+    from medcoder.coding.engine import Coder
+    from medcoder.coding.training import train
+    from medcoder.models import Document, Encounter
+
+    examples = []
+    for i, hpi, assessment, codes in DENIED_FINDINGS_CODED:
+        text = f"EMERGENCY DEPARTMENT NOTE\nHPI: {hpi}\nASSESSMENT: {assessment}.\n"
+        examples.append((Encounter(id=i, setting="outpatient", documents=[Document(id=i, text=text)]), codes))
+    model = train(examples, Coder(bundled_kb), folds=3)
+    assert model.conventions.get("ocg.assertion.negated", True) is True
+    assert "ocg.assertion.negated" not in model.meta["convention_objective"]  # not even put to the vote
+    model = SiteModel.load(model.save(tmp_path / "site.model.gz"))
+    note = "URGENT CARE NOTE\nHPI: 50-year-old man with a cough. He denies chest pain.\nASSESSMENT: Acute bronchitis.\n"
+    encounter = Encounter(id="uc-1", setting="outpatient", documents=[Document(id="uc-1", text=note)])
+    found = [d.code for d in Coder(bundled_kb, model).code(encounter).diagnoses]
+    assert "R07.9" not in found, found
+
+
 @pytest.mark.conformance
 def test_train_codiesp_layout_first_40_documents(bundled, capsys, tmp_path, shared_dir):
     """The CodiEsp layout (a folder of <id>.txt + a TSV of <id><TAB><code>), read in place from

@@ -4,8 +4,14 @@ It holds (1) phrase -> code associations learned from previously coded encounter
 this site's coders turned into which codes), (2) how often each code is used, (3) a ranker over
 candidate features whose output is the calibrated confidence, (4) the reporting threshold that
 best balanced micro-F1 and MAP on the (cross-fitted) training history, and (5) the site's
-conventions where they differ from the engine's defaults (e.g. whether the site codes findings
-stated as absent).
+conventions where they differ from the engine's defaults (e.g. whether the site codes every sign
+and symptom).
+
+Safety rules are never a convention (DESIGN.md §8): a condition documented as absent, a family
+member's condition, a hypothetical one, or an uncertain / "rule out" diagnosis where the setting
+forbids coding it is not the patient's current diagnosis, whatever a history's coders did.
+:data:`SAFETY_RULES` lists them; training never proposes switching one off, and :meth:`SiteModel.load`
+drops such a convention from an older model file with a warning.
 
 Stored as gzip-compressed JSON with a format name and version, so models load offline and safely
 (no pickle) and a later medcoder can refuse a format it does not know.
@@ -15,15 +21,36 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from medcoder.errors import ModelError
 
+log = logging.getLogger(__name__)
+
 FORMAT = "medcoder-site-model"
 FORMAT_VERSION = 1
+
+SAFETY_RULES: frozenset[str] = frozenset(
+    {
+        "ocg.assertion.negated",  # OCG I.B.1: code what is documented as present, not what is denied
+        "ocg.assertion.family",  # I.C.21.c.4: a family member's condition is a Z80-Z84 code, not the patient's
+        "ocg.assertion.hypothetical",  # I.B.1: a condition to watch for, or planned, is not present
+        "ocg.II.H",  # II.H / IV.H: uncertain and "rule out" diagnoses are not coded as established outpatient
+    }
+)
+"""Base ids (no ``.vN``) of the guideline rules a site model may never switch off."""
+
+_VERSION = re.compile(r"\.v[0-9]+$")
+
+
+def is_safety_rule(rule_id: str) -> bool:
+    """True for a safety rule, with or without its version (``ocg.assertion.negated.v1``)."""
+    return _VERSION.sub("", rule_id) in SAFETY_RULES
 
 
 @dataclass(slots=True)
@@ -137,8 +164,26 @@ class SiteModel:
                 },
                 code_stats={str(k): (int(v[0]), int(v[1])) for k, v in data.get("code_stats", {}).items()},
                 threshold=float(data.get("threshold", 0.5)),
-                conventions={str(k): bool(v) for k, v in data.get("conventions", {}).items()},
+                conventions=_safe_conventions(data.get("conventions", {}), path),
                 meta=dict(data.get("meta", {})),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelError(f"{path}: damaged site model ({exc.__class__.__name__}: {exc})") from None
+
+
+def _safe_conventions(conventions: dict[str, Any], path: Path) -> dict[str, bool]:
+    """A model's conventions less any that would switch a safety rule off (an older model may have
+    learned that); each one dropped is logged by rule id only, never with patient text."""
+    kept: dict[str, bool] = {}
+    for key, value in conventions.items():
+        if is_safety_rule(str(key)):
+            if not value:
+                log.warning(
+                    "%s: ignoring the site model's convention switching off safety rule %s "
+                    "(negated, family, hypothetical and uncertain / rule-out diagnoses stay uncoded)",
+                    path,
+                    key,
+                )
+            continue
+        kept[str(key)] = bool(value)
+    return kept

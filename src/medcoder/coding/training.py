@@ -31,7 +31,7 @@ from medcoder.coding.dictionary import TermDictionary, canonical
 from medcoder.coding.engine import Coder, EncounterCandidates
 from medcoder.coding.features import FEATURES, code_precision
 from medcoder.coding.phrases import phrase_keys
-from medcoder.coding.sitemodel import SiteModel
+from medcoder.coding.sitemodel import SiteModel, is_safety_rule
 from medcoder.coding.text import STOPWORDS, tokens
 from medcoder.errors import InputFileError, ModelError
 from medcoder.models import Document, Encounter
@@ -44,11 +44,9 @@ MIN_LIFT = 1.5
 FLOOR = 0.05  # candidates below this confidence are never worth reporting; rules are studied above it
 MAX_CODES_PER_PHRASE = 8
 # Rules a site's history may switch off: they remove candidates, and a site may code differently.
+# Never a safety rule (sitemodel.SAFETY_RULES: negated, family, hypothetical, uncertain / rule out),
+# whatever the history's coders did: those codes are not the patient's current conditions.
 SWITCHABLE = (
-    "ocg.assertion.negated",
-    "ocg.assertion.family",
-    "ocg.assertion.hypothetical",
-    "ocg.II.H",
     "ocg.I.C.21.history",
     "ocg.I.B.5",
     "ocg.I.B.9.diabetes",
@@ -331,6 +329,8 @@ def train(
     best = _best(coder, found, gold_sets, listed, model)
     decisions = {}
     for base in SWITCHABLE:
+        if is_safety_rule(base):  # SWITCHABLE never lists one; a safety rule is not the history's to decide
+            continue
         model.conventions[base] = False
         off = _best(coder, found, gold_sets, listed, model)
         decisions[base] = [round(best[0], 4), round(off[0], 4)]
