@@ -112,13 +112,22 @@ def test_engine_neoplasm_table_behaviour_from_the_column(full_kb):
 
 
 def test_engine_min_confidence_overrides_the_threshold(bundled_kb):
+    # the diagnostic statement (0.9) above the history (0.65): a threshold between them keeps only
+    # the first; 1.0 keeps nothing; 0.0 keeps at least what the default does
     encounter = Encounter(
         id="e",
         setting="inpatient",
-        documents=[Document(id="d", text="ASSESSMENT: Acute appendicitis. Possible mild anemia, chronic cough.")],
+        documents=[
+            Document(
+                id="d",
+                text="PAST MEDICAL HISTORY: Hypothyroidism.\nASSESSMENT: Acute appendicitis. Chronic cough.",
+            )
+        ],
     )
     default = Coder(bundled_kb).code(encounter).diagnoses
     everything = Coder(bundled_kb, min_confidence=0.0).code(encounter).diagnoses
+    surest = Coder(bundled_kb, min_confidence=0.8).code(encounter).diagnoses
     nothing = Coder(bundled_kb, min_confidence=1.0).code(encounter).diagnoses
-    assert len(everything) > len(default) > len(nothing) == 0
-    assert {a.code for a in default} <= {a.code for a in everything}
+    assert len(everything) >= len(default) > len(surest) > len(nothing) == 0
+    assert {a.code for a in surest} < {a.code for a in default} <= {a.code for a in everything}
+    assert "E03.9" in {a.code for a in default} - {a.code for a in surest}

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from medcoder.codesets.normalize import ICD10CM
-from medcoder.coding.engine import Coder
 from medcoder.edits.profile import PayerProfile
 from medcoder.examples import example_encounter
 from medcoder.models import Document, Encounter, Patient, Signature
@@ -67,11 +66,8 @@ def test_pipeline_hcc_year_not_published_is_said(bundled_kb):
     assert any(e.rule_id == "grouping.hcc-model-year.v1" and "2027" in e.message for e in result.edits)
 
 
-def test_pipeline_encounter_after_every_release_codes_with_the_newest_and_warns(bundled_kb, monkeypatch):
+def test_pipeline_encounter_after_every_release_codes_with_the_newest_and_warns(bundled_kb):
     # Today's stay (FY2027) with only the bundled April 2026 update installed: coded, never refused.
-    # Coder.release_for asks the knowledge base with fallback=True (stubbed here in case engine.py
-    # does not yet).
-    monkeypatch.setattr(Coder, "release_for", lambda self, day: self.kb.release(ICD10CM, day, fallback=True).release_id)
     encounter = example_encounter()
     encounter.admit_date, encounter.discharge_date = dt.date(2026, 11, 28), dt.date(2026, 12, 2)
     result = Pipeline(bundled_kb).run(encounter)

@@ -180,10 +180,23 @@ class Query(_Model):
     rules: list[str] = Field(default_factory=list, description="ids of the rules that raised the query")
 
 
+class NotReported(_Model):
+    """A code the engine considered and did not report, with the reason: "why not?" (DESIGN §8)."""
+
+    system: CodeSystem
+    code: str
+    description: str = ""
+    confidence: float = Field(ge=0.0, le=1.0)
+    rule: str = Field(description="the rule id that removed it, or 'threshold'")
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
 class Provenance(_Model):
     medcoder: str
     code_sets: dict[str, str] = Field(default_factory=dict, description="system -> release id")
     models: dict[str, str] = Field(default_factory=dict)
+    lexicons: dict[str, str] = Field(default_factory=dict, description="lexicon -> version used for matching")
     rules: list[str] = Field(default_factory=list)
 
 
@@ -194,6 +207,9 @@ class CodingResult(_Model):
     procedures: list[CodeAssignment] = Field(default_factory=list)
     edits: list[Edit] = Field(default_factory=list)
     queries: list[Query] = Field(default_factory=list)
+    not_reported: list[NotReported] = Field(
+        default_factory=list, description="codes considered and not reported, each with the rule or reason"
+    )
     drg: dict[str, Any] | None = None
     hcc: dict[str, Any] | None = None
     provenance: Provenance
@@ -211,6 +227,7 @@ CORE_MODELS: dict[str, type[BaseModel]] = {
         CodingResult,
         Patient,
         Provenance,
+        NotReported,
         ExistingCode,
     )
 }

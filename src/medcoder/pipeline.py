@@ -66,14 +66,16 @@ class Pipeline:
         self._editor: EditEngine | None = None
 
     def run(self, encounter: Encounter) -> CodingResult:
-        result = self.coder.code(encounter)
+        # one analysed encounter (sections, sentences, condition facts) for every assigner
+        analyzed = self.coder.analyze(encounter)
+        result = self.coder.code(encounter, analyzed)
         systems = [ICD10CM]
         if self.procedures:
-            self._code_procedures(encounter, result)
+            self._code_procedures(encounter, result, analyzed)
             systems += [ICD10PCS] if encounter.setting == Setting.inpatient else [HCPCS, CPT]
         self._release_warnings(encounter, result, systems)
         if encounter.setting == Setting.inpatient:
-            assign_poa(encounter, result.diagnoses, self._poa_exempt())
+            assign_poa(encounter, result.diagnoses, self._poa_exempt(), analyzed)
         claim = claim_for(encounter, result) if result.diagnoses else None
         if self.group and claim is not None:
             self._group(encounter, result, claim)
@@ -105,7 +107,7 @@ class Pipeline:
             if warning is not None and warning not in result.edits:
                 result.edits.append(warning)
 
-    def _code_procedures(self, encounter: Encounter, result: CodingResult) -> None:
+    def _code_procedures(self, encounter: Encounter, result: CodingResult, analyzed) -> None:
         day = encounter.date_of_service
         if encounter.setting == Setting.inpatient:
             self._code_pcs(encounter, result)
@@ -115,7 +117,7 @@ class Pipeline:
         if not self._hcpcs.available(day):
             result.edits.append(_not_coded("CPT or HCPCS", day))
             return
-        found = self._hcpcs.assign(encounter)
+        found = self._hcpcs.assign(encounter, analyzed)
         for number, assignment in enumerate(found, start=1):
             assignment.sequence = number
         result.procedures.extend(found)

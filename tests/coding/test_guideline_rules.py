@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from medcoder.coding.guidelines import RULES, base_id
+from medcoder.coding.sitemodel import is_safety_rule
 from tests.coding.helpers import codes, encounter, has
 
 # --- notes --------------------------------------------------------------------------------------
@@ -77,6 +78,13 @@ DISCHARGE DIAGNOSES:
 3. Chronic kidney disease stage 4.
 """
 
+# J42's Excludes1 note sends chronic bronchitis with airway obstruction to J44.-
+COPD_AND_CHRONIC_BRONCHITIS = """PROGRESS NOTE
+ASSESSMENT AND PLAN:
+1. Chronic obstructive pulmonary disease, stable on tiotropium.
+2. Chronic bronchitis with a daily productive cough.
+"""
+
 ACUTE_BRONCHITIS = """URGENT CARE NOTE
 HISTORY OF PRESENT ILLNESS: 34-year-old teacher with a week of productive cough and chest tightness after a cold. \
 She was told two years ago that she had bronchitis.
@@ -92,16 +100,20 @@ DISCHARGE DIAGNOSES:
 2. Late onset Alzheimer's disease.
 """
 
-HISTORY_OF_BREAST_CANCER = """ANNUAL EXAM
-PAST MEDICAL HISTORY: History of breast cancer, treated with mastectomy, no evidence of disease. Hypertension. \
-Pneumonia in 2019, resolved.
-MEDICATIONS: Lisinopril 10 mg daily.
-ASSESSMENT: Essential hypertension, well controlled.
+# History in the narrative of a stay: the history rule decides (a past-history section alone is
+# also left out by ocg.IV.J.statement, which would hide the rule's effect)
+HISTORY_OF_BREAST_CANCER = """DISCHARGE SUMMARY
+HISTORY OF PRESENT ILLNESS: 66-year-old woman with a history of breast cancer, treated with mastectomy, no \
+evidence of disease, admitted for blood pressure control. She had pneumonia in 2019, resolved.
+DISCHARGE DIAGNOSES:
+1. Essential hypertension.
 """
 
-PAST_BREAST_CANCER = """NEW PATIENT VISIT
-PAST MEDICAL HISTORY: Carcinoma of the left breast, treated with left mastectomy in 2015, no evidence of disease since.
-ASSESSMENT: Essential hypertension. Start amlodipine.
+PAST_BREAST_CANCER = """DISCHARGE SUMMARY
+HISTORY OF PRESENT ILLNESS: 70-year-old woman admitted for blood pressure control. Carcinoma of the left breast \
+was treated with left mastectomy in 2015, no evidence of disease since.
+DISCHARGE DIAGNOSES:
+1. Essential hypertension.
 """
 
 PYELONEPHRITIS = """DISCHARGE SUMMARY
@@ -140,13 +152,6 @@ ASSESSMENT: Acute otitis media, left ear.
 PLAN: Amoxicillin for 10 days. Return if a rash develops or if he is not better in 48 hours.
 """
 
-RIGHT_LOWER_QUADRANT_PAIN = """URGENT CARE NOTE
-CHIEF COMPLAINT: Abdominal pain.
-HISTORY OF PRESENT ILLNESS: 19-year-old woman with right lower quadrant abdominal pain since yesterday. \
-No vomiting.
-ASSESSMENT: Right lower quadrant abdominal pain. Ultrasound ordered; return tomorrow for results.
-"""
-
 HIP_FRACTURE = """EMERGENCY DEPARTMENT NOTE
 HISTORY OF PRESENT ILLNESS: 83-year-old woman tripped on a rug at home and fell onto her right hip; \
 unable to bear weight.
@@ -155,6 +160,35 @@ IMPRESSION: Closed fracture of the neck of the right femur, initial encounter.
 
 
 # --- cases ----------------------------------------------------------------------------------------
+
+
+# findings in the review of systems and the exam are not the provider's diagnoses (OCG III.B)
+FINDINGS_ONLY = """OFFICE VISIT
+REVIEW OF SYSTEMS: Positive for palpitations.
+PHYSICAL EXAMINATION: ABDOMEN: Hepatomegaly noted, nontender.
+ASSESSMENT AND PLAN:
+1. Essential hypertension, well controlled on lisinopril. Continue current dose.
+"""
+
+# a condition in the history the visit does not address (OCG IV.J)
+HISTORY_NOT_ADDRESSED = """OFFICE VISIT
+CHIEF COMPLAINT: Follow-up of hypertension.
+HISTORY OF PRESENT ILLNESS: 54-year-old man for blood pressure follow-up. He also had gout in his left great \
+toe last spring.
+ASSESSMENT AND PLAN:
+1. Essential hypertension, at goal on amlodipine. Continue.
+"""
+
+# the discharge diagnoses, not the first condition the history mentions, name the principal (OCG II)
+PNEUMONIA_WITH_COPD = """DISCHARGE SUMMARY
+HISTORY OF PRESENT ILLNESS: 68-year-old woman with chronic obstructive pulmonary disease and essential \
+hypertension admitted with fever and a productive cough; chest x-ray showed a right lower lobe infiltrate.
+HOSPITAL COURSE: Treated with ceftriaxone and azithromycin; afebrile after 48 hours.
+DISCHARGE DIAGNOSES:
+1. Lobar pneumonia.
+2. Chronic obstructive pulmonary disease.
+3. Essential hypertension.
+"""
 
 
 @dataclass(frozen=True)
@@ -175,6 +209,121 @@ class RuleCase:
 
 
 CASES = [
+    pytest.param(
+        RuleCase(
+            "ocg.IV.M.postoperative",
+            "OPERATIVE REPORT\nPREOPERATIVE DIAGNOSIS: Acute appendicitis.\n"
+            "POSTOPERATIVE DIAGNOSIS: Acute appendicitis with localized peritonitis.\n",
+            "inpatient",
+            present=("K35.30",),
+            absent=("K35.80", "K37"),
+            off_present=("K35.30", "K35.80"),
+        ),
+        id="OCG-IV.M:postoperative-diagnosis-over-the-preoperative-one",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.15.a.1",
+            "PRENATAL VISIT\nHPI: G1P0 at 28 weeks by LMP.\nASSESSMENT: Gestational diabetes, diet controlled.\n",
+            present=("O24.410", "Z3A.28"),
+            absent=("E11", "Z79.4", "O24.419"),
+            first="O24.410",
+            tagged=("O24.410",),
+            off_absent=("O24.410",),
+        ),
+        id="OCG-I.C.15.i:gestational-diabetes-diet-controlled-O24.410-never-E11",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.15.b.1",
+            "ROUTINE PRENATAL VISIT\nFirst pregnancy, 20 weeks gestation. No complaints. No complications.\n",
+            present=("Z34.02", "Z3A.20"),
+            first="Z34.02",
+            tagged=("Z34.02",),
+            off_absent=("Z34.02",),
+        ),
+        id="OCG-I.C.15.b.1:routine-prenatal-visit-Z34-first",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.15.b.5",
+            "Vaginal delivery at 40 weeks of a single liveborn infant, complicated by a second-degree perineal "
+            "laceration repaired.",
+            "inpatient",
+            present=("O70.1", "Z37.0", "Z3A.40"),
+            absent=("O80", "Z38"),
+            first="O70.1",
+            tagged=("O70.1", "Z37.0"),
+            off_absent=("O70.1", "Z37.0"),
+        ),
+        id="OCG-I.C.15.b.5:delivery-outcome-Z37-perineal-laceration-O70-not-Z38",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.15.n",
+            "DELIVERY NOTE\nG2P1 at 39 weeks. Spontaneous vaginal delivery of a single liveborn female infant, "
+            "Apgars 8 and 9. No complications.\n",
+            "inpatient",
+            present=("O80", "Z37.0", "Z3A.39"),
+            first="O80",
+            tagged=("O80",),
+            off_absent=("O80",),
+        ),
+        id="OCG-I.C.15.n:full-term-uncomplicated-delivery-O80",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.15.weeks",
+            "28 weeks pregnant; urinary tract infection. Start cephalexin.",
+            present=("O23.43", "Z3A.28"),
+            tagged=("Z3A.28",),
+            off_absent=("Z3A",),
+        ),
+        id="OCG-I.C.15:weeks-of-gestation-Z3A",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.15.sequence",
+            "OB VISIT\nASSESSMENT:\n1. Iron deficiency anemia; start ferrous sulfate.\n"
+            "2. Intrauterine pregnancy at 26 weeks.\n",
+            present=("O99.012", "D50.9", "Z3A.26"),
+            first="O99.012",
+            before=(("O99.012", "D50.9"),),
+            off_not_first="O99.012",
+        ),
+        id="OCG-I.C.15.a.1:chapter-15-code-first",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.III.B.findings",
+            FINDINGS_ONLY,
+            present=("I10",),
+            absent=("R00.2", "R16.0"),
+            off_present=("I10", "R00.2", "R16.0"),
+        ),
+        id="OCG-III.B:review-of-systems-and-exam-findings-not-coded",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.IV.J.statement",
+            HISTORY_NOT_ADDRESSED,
+            present=("I10",),
+            absent=("M10",),
+            off_present=("I10", "M10.9"),
+        ),
+        id="OCG-IV.J:history-only-condition-the-visit-does-not-address-not-coded",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.principal",
+            PNEUMONIA_WITH_COPD,
+            "inpatient",
+            present=("J18.1", "J44.9", "I10"),
+            first="J18.1",
+            off_not_first="J18.1",
+        ),
+        id="OCG-II:principal-from-the-discharge-diagnoses-not-the-history",
+    ),
     pytest.param(
         RuleCase(
             "ocg.I.B.5",
@@ -295,12 +444,12 @@ CASES = [
     pytest.param(
         RuleCase(
             "ocg.I.A.12.a",
-            ACUTE_BRONCHITIS,
-            present=("J20.9",),
-            absent=("J40",),
-            off_present=("J20.9", "J40"),
+            COPD_AND_CHRONIC_BRONCHITIS,
+            present=("J44.9",),
+            absent=("J42",),
+            off_present=("J44.9", "J42"),
         ),
-        id="OCG-I.A.12.a:excludes1-acute-bronchitis-not-with-bronchitis-NOS",
+        id="OCG-I.A.12.a:excludes1-chronic-bronchitis-not-with-copd",
     ),
     pytest.param(
         RuleCase(
@@ -331,6 +480,7 @@ CASES = [
         RuleCase(
             "ocg.I.C.21.history",
             HISTORY_OF_BREAST_CANCER,
+            "inpatient",
             present=("Z85.3", "I10"),
             absent=("C50", "C80", "J18"),
             off_present=("J18.9",),
@@ -341,6 +491,7 @@ CASES = [
         RuleCase(
             "ocg.I.C.21.history",
             PAST_BREAST_CANCER,
+            "inpatient",
             present=("Z85.3", "I10"),
             absent=("C50", "C80"),
             tagged=("Z85.3",),
@@ -403,26 +554,6 @@ CASES = [
         ),
         id="OCG-I.B.1:return-if-a-rash-develops-not-coded",
     ),
-    pytest.param(
-        RuleCase(
-            "ocg.I.B.3.specificity",
-            RIGHT_LOWER_QUADRANT_PAIN,
-            present=("R10.31",),
-            absent=("R10.9", "R10.30"),
-            off_present=("R10.31", "R10.9"),
-        ),
-        id="OCG-I.B.2-3:most-specific-sibling-right-lower-quadrant-pain",
-    ),
-    pytest.param(
-        RuleCase(
-            "ocg.I.B.3.subsumed",
-            HIP_FRACTURE,
-            present=("S72.001A",),
-            absent=("S12",),
-            off_present=("S72.001A", "S12"),
-        ),
-        id="OCG-I.B.2-3:neck-of-femur-is-not-a-neck-fracture",
-    ),
 ]
 
 
@@ -451,8 +582,13 @@ def test_guideline_rule_on_realistic_note(case: RuleCase, coder, rule_off):
     for code in case.tagged:
         assert any(base_id(r) == case.rule for r in tagged[code]), (code, tagged[code])
 
-    # the companion: the same encounter with the rule switched off must come out differently
+    # the companion: the same encounter with the rule switched off must come out differently --
+    # except a safety rule, which a site convention cannot switch off (DESIGN §8): same outcome
     off = rule_off(case.rule).code(enc)
+    if is_safety_rule(case.rule):
+        assert _outcome(off) == _outcome(on)
+        assert any(base_id(r) == case.rule for r in off.provenance.rules)
+        return
     _check(off, case.off_present, case.off_absent, case.off_first, case.off_before, "rule off")
     if case.off_not_first is not None:
         assert codes(off)[0] != case.off_not_first, codes(off)
@@ -463,8 +599,21 @@ def test_guideline_rule_on_realistic_note(case: RuleCase, coder, rule_off):
     assert any(base_id(r) == case.rule for r in on.provenance.rules)
 
 
+# rules whose cases (each with its rule-off companion) need the official Table of Drugs, which the
+# bundled knowledge base does not have: they run, with the shared files installed, in that module
+# ... and the two rules that judge overlapping word matches: with the default engine a wording
+# inside a longer one is resolved when the condition facts become candidates (its cases are in
+# tests/coding/test_facts.py); the rules act on a site model's word-bag candidates
+COVERED_ELSEWHERE = {
+    "ocg.I.C.19.e.drugs": "tests/coding/test_drugs.py",
+    "ocg.I.C.19.e.sequence": "tests/coding/test_drugs.py",
+    "ocg.I.B.3.specificity": "tests/coding/test_facts.py",
+    "ocg.I.B.3.subsumed": "tests/coding/test_facts.py",
+}
+
+
 def test_guideline_rules_each_have_a_case():
-    covered = {p.values[0].rule for p in CASES}
+    covered = {p.values[0].rule for p in CASES} | set(COVERED_ELSEWHERE)
     assert {base_id(r) for r in RULES} <= covered, sorted({base_id(r) for r in RULES} - covered)
 
 

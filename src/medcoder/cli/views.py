@@ -191,6 +191,7 @@ def coding_jsonl(result: Any) -> dict[str, Any]:
             {"id": q.id, "code": q.code, "question": q.question, "options": [o.code for o in q.options]}
             for q in result.queries
         ],
+        "not_reported": [{"code": n.code, "rule": n.rule, "reason": n.reason} for n in result.not_reported],
     }
     if result.drg:
         out["drg"] = {k: result.drg.get(k) for k in ("drg", "mdc", "description", "version")}

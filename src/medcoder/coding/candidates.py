@@ -34,6 +34,12 @@ class Mention:
     anchored: bool = True  # the term's most distinctive word is there
     aligned: bool = False  # a learned phrase that shares words with the code's own terms
     lift: float = 0.0  # learned phrases: P(code | phrase) / P(code)
+    gaps: int = 0  # ordered-phrase facts: note words between the term's words
+    statement: int = 0  # ordered-phrase facts: order of the sentence / list item in its section
+    section_title: str = ""  # the header as written ("DISCHARGE DIAGNOSES")
+    covered_by: int = 0  # words of a longer fact whose span holds this one
+    ref: str = ""  # the lexicon's reference for the wording (index path, tabular term)
+    share: float = 0.0  # ordered-phrase facts: share of its sentence the wording is (a stated diagnosis)
 
     @property
     def affirmed(self) -> bool:
@@ -169,3 +175,90 @@ def collect(
                     cand.phrases[key] = (prob, lift)
         cand.phrase_codes.clear()
     return out
+
+
+def from_facts(
+    analyzed, vocabulary, index: CodeIndex, out: dict[str, Candidate] | None = None, partner_refs=None
+) -> dict[str, Candidate]:
+    """Candidates from the condition facts of an analysed encounter (the default engine): each
+    fact's wording names a code (:func:`medcoder.coding.terms.choose`), resolved to the billable
+    code its side, episode of care and 7th character make it (OCG I.B.13, I.C.19.a).
+
+    A wording inside a longer one names no separate condition ("appendicitis" inside "acute
+    appendicitis", "breast cancer" inside "history of breast cancer"), unless the longer wording's
+    code asks for it beside itself (``partner_refs(code)``: its "use additional code", "code also"
+    and "code first" references -- N18.3- under "diabetic CKD stage 3", G30.9 under "dementia due
+    to Alzheimer's disease"; OCG I.A.13, I.B.9)."""
+    from medcoder.coding.guidelines import ref_covers
+    from medcoder.coding.terms import choose
+
+    out = {} if out is None else out
+    documents = {d.document_id: d for d in analyzed.documents}
+    billable = _billable(index)
+    resolved = []
+    for fact in analyzed.facts:
+        attrs = fact.attributes
+        picked = choose(fact.payloads, attrs.laterality, vocabulary.descriptions, billable)
+        document = documents[fact.document_id]
+        s_start, s_end = document.sentence_at(fact.start)
+        open_fracture = "open" in document.text[s_start:s_end].lower()
+        resolution = index.resolve(picked.code, attrs.laterality, attrs.episode, open_fracture)
+        if resolution is not None:
+            resolved.append((fact, picked, resolution))
+    for fact, picked, resolution in resolved:
+        if fact.covered_by:
+            outer = [
+                r.code
+                for f, _, r in resolved
+                if f.document_id == fact.document_id
+                and f.start <= fact.start
+                and fact.end <= f.end
+                and f.words > fact.words
+                and r.code != resolution.code
+            ]
+            wanted = partner_refs is not None and any(
+                ref_covers(ref, resolution.code) for code in outer for ref in partner_refs(code)
+            )
+            if outer and not wanted:
+                continue
+        cand = out.get(resolution.code)
+        if cand is None:
+            cand = out[resolution.code] = Candidate(resolution.code)
+        if picked.code not in cand.matched:
+            cand.matched.add(picked.code)
+            cand.steps.extend(s for s in resolution.steps if s not in cand.steps)
+        a = fact.assertion
+        cand.mentions.append(
+            Mention(
+                document_id=fact.document_id,
+                start=fact.start,
+                end=fact.end,
+                text=fact.text,
+                source=picked.source,
+                term=picked.text,
+                score=1.0,
+                section=fact.section,
+                negated=a.negated,
+                uncertain=a.uncertain,
+                historical=a.historical,
+                family=a.family,
+                hypothetical=a.hypothetical,
+                cues=tuple(f"{c[0]}: {c[1]!r}" for c in a.cues),
+                words=fact.words,
+                gaps=fact.gaps,
+                statement=fact.statement,
+                section_title=fact.section_title,
+                covered_by=fact.covered_by,
+                ref=picked.ref,
+                share=fact.share,
+            )
+        )
+    return out
+
+
+def _billable(index: CodeIndex):
+    def billable(code: str) -> bool:
+        node = index.get(code)
+        return node is not None and (node.billable or bool(node.seventh))
+
+    return billable

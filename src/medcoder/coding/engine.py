@@ -15,18 +15,31 @@ from dataclasses import dataclass
 
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
-from medcoder.coding import specificity  # noqa: F401 - registers ocg.I.B.3.specificity
-from medcoder.coding.candidates import Candidate, collect
+from medcoder.coding import (
+    drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above
+    pregnancy,  # noqa: F401 - registers ocg.I.C.15 (chapter 15), last
+    specificity,  # noqa: F401 - registers ocg.I.B.3.specificity
+    statements,  # noqa: F401 - registers ocg.III.B.findings, ocg.IV.J.statement
+)
+from medcoder.coding.candidates import Candidate, collect, from_facts
 from medcoder.coding.codeindex import CodeIndex
 from medcoder.coding.dictionary import TermDictionary, build_cm_dictionary
-from medcoder.coding.features import add_category, add_relative, add_siblings, default_confidence, features
+from medcoder.coding.features import (
+    add_category,
+    add_relative,
+    add_siblings,
+    fact_confidence,
+    features,
+)
 from medcoder.coding.guidelines import RULES, Context, apply_rules, sequence
 from medcoder.coding.sitemodel import SiteModel
-from medcoder.models import CodeAssignment, CodingResult, Encounter, Evidence, Provenance
+from medcoder.coding.terms import CmVocabulary
+from medcoder.models import CodeAssignment, CodingResult, Encounter, Evidence, NotReported, Provenance
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.5
+PARTNER_NOTES = frozenset({"useAdditionalCode", "codeAlso", "codeFirst"})
 MAX_EVIDENCE = 3
 
 
@@ -35,6 +48,7 @@ class EncounterCandidates:
     encounter: Encounter
     candidates: list[Candidate]
     text_length: int
+    analyzed: object = None  # the AnalyzedEncounter the candidates come from
 
 
 class Coder:
@@ -52,12 +66,14 @@ class Coder:
         self.min_confidence = min_confidence
         self._indexes: dict[str, CodeIndex] = {}
         self._dictionaries: dict[str, TermDictionary] = {}
+        self._vocabularies: dict[str, CmVocabulary] = {}
         self._notes_cache: dict[str, dict[str, list[str]]] = {}
 
     # -- per release resources ----------------------------------------------------------------
 
     def release_for(self, day: dt.date | None) -> str:
-        return self.kb.release(ICD10CM, day).release_id
+        # a date after every installed release codes with the newest (the pipeline warns)
+        return self.kb.release(ICD10CM, day, fallback=True).release_id
 
     def index(self, release_id: str) -> CodeIndex:
         if release_id not in self._indexes:
@@ -69,29 +85,63 @@ class Coder:
             self._dictionaries[release_id] = build_cm_dictionary(self.kb, release_id)
         return self._dictionaries[release_id]
 
+    def vocabulary(self, release_id: str) -> CmVocabulary:
+        if release_id not in self._vocabularies:
+            self._vocabularies[release_id] = CmVocabulary(self.kb, release_id)
+        return self._vocabularies[release_id]
+
+    def _partner_refs(self, release_id: str, code: str) -> list[str]:
+        """The codes a code's notes ask for beside it: "use additional code", "code also", and the
+        etiology its "code first" names (OCG I.A.13); cached per release."""
+        cache = self._notes_cache.setdefault(release_id, {})
+        key = f"partners:{code}"
+        if key not in cache:
+            node = self.kb.cm(code, release_id=release_id)
+            notes = self.kb.cm_notes(node) if node else []
+            cache[key] = [r for n in notes if n.type in PARTNER_NOTES for r in n.refs]
+        return cache[key]
+
+    def analyze(self, encounter: Encounter):
+        """The encounter analysed once (sections, sentences, condition facts): what every assigner
+        reads (DESIGN §2 ``extract/``)."""
+        from medcoder.extract.facts import analyze_encounter
+
+        rid = self.release_for(encounter.date_of_service)
+        return analyze_encounter(encounter, self.vocabulary(rid))
+
     # -- stages ---------------------------------------------------------------------------------
 
-    def candidates(self, encounter: Encounter, model: SiteModel | None = None) -> EncounterCandidates:
-        from medcoder.extract.pipeline import analyze
-
+    def candidates(self, encounter: Encounter, model: SiteModel | None = None, analyzed=None) -> EncounterCandidates:
+        """Candidate codes: without a site model, the condition facts of the analysed encounter
+        (ordered phrases of the classification and the curated lexicon); with one, also the
+        site's learned phrases and the looser word-bag matches its ranker was trained on."""
         model = self.model if model is None else model
         rid = self.release_for(encounter.date_of_service)
-        index, dictionary = self.index(rid), self.dictionary(rid)
+        index = self.index(rid)
+        learned = _learned(model)
+        if analyzed is None:
+            from medcoder.extract.facts import analyze_encounter
+
+            # a learned site model's candidates come from its own phrases: no facts to extract
+            analyzed = analyze_encounter(encounter) if learned else self.analyze(encounter)
         found: dict[str, Candidate] = {}
         doc_phrases: set[str] = set()
-        length = 0
-        for document in encounter.documents:
-            analyzed = analyze(document.id, document.text)
-            collect(
-                analyzed,
-                dictionary,
-                index,
-                model.assoc if model else None,
-                found,
-                model.priors() if model else None,
-                doc_phrases,
-            )
-            length += len(document.text)
+        length = sum(len(d.text) for d in encounter.documents)
+        if not learned:
+            # the defaults (or a conventions-only profile: a model that learned no phrases)
+            from_facts(analyzed, self.vocabulary(rid), index, found, lambda code: self._partner_refs(rid, code))
+        else:
+            dictionary = self.dictionary(rid)
+            for document in analyzed.documents:
+                collect(
+                    document,
+                    dictionary,
+                    index,
+                    model.assoc,
+                    found,
+                    model.priors(),
+                    doc_phrases,
+                )
         cands = sorted(found.values(), key=lambda c: c.code)  # a fixed order: same input, same output
         for cand in cands:
             cand.features = features(
@@ -105,7 +155,7 @@ class Coder:
         add_relative([c.features for c in cands])
         add_category(cands, doc_phrases, model.cat_assoc if model else {})
         add_siblings(cands, model.by_category() if model else {})
-        return EncounterCandidates(encounter, cands, length)
+        return EncounterCandidates(encounter, cands, length, analyzed)
 
     def score(self, found: EncounterCandidates, model: SiteModel | None = None) -> None:
         model = self.model if model is None else model
@@ -113,8 +163,10 @@ class Coder:
             for cand, p in zip(found.candidates, model.score_many([c.features for c in found.candidates]), strict=True):
                 cand.confidence = p
             return
+        # without a ranking site model the candidates are condition facts: their confidence is
+        # the diagnostic statement's
         for cand in found.candidates:
-            cand.confidence = default_confidence(cand.features)
+            cand.confidence = fact_confidence(cand)
 
     def finish(
         self, found: EncounterCandidates, model: SiteModel | None = None, floor: float | None = None
@@ -132,19 +184,27 @@ class Coder:
             kb=self.kb,
             conventions=dict(model.conventions) if model else {},
             cache=self._notes_cache.setdefault(rid, {}),
+            analyzed=found.analyzed,
         )
-        threshold = model.threshold if model is not None and model.ranker else DEFAULT_THRESHOLD
-        if self.min_confidence is not None and model is self.model:
-            threshold = self.min_confidence
+        threshold = self.threshold(model)
         floor = threshold if floor is None else floor
         kept = apply_rules([c for c in found.candidates if c.confidence >= floor], ctx)
         kept = [c for c in kept if c.confidence >= threshold]
         return sequence(kept, ctx), ctx
 
+    def threshold(self, model: SiteModel | None) -> float:
+        """The reporting threshold: ``min_confidence`` when set, else the model's, else 0.5."""
+        threshold = model.threshold if model is not None and model.ranker else DEFAULT_THRESHOLD
+        if self.min_confidence is not None and model is self.model:
+            threshold = self.min_confidence
+        return threshold
+
     # -- the whole job ------------------------------------------------------------------------
 
-    def code(self, encounter: Encounter) -> CodingResult:
-        found = self.candidates(encounter)
+    def code(self, encounter: Encounter, analyzed=None) -> CodingResult:
+        """Code one encounter; ``analyzed`` is its :class:`AnalyzedEncounter` when the caller (the
+        pipeline) has already analysed it for the other assigners."""
+        found = self.candidates(encounter, analyzed=analyzed)
         self.score(found)
         ordered, ctx = self.finish(found)
         rid = ctx.index.release_id
@@ -156,18 +216,70 @@ class Coder:
             medcoder=__version__,
             code_sets={ICD10CM: rid},
             models={"site": self.model.meta.get("id", "site-model")} if self.model else {},
+            lexicons={} if _learned(self.model) else {"ICD-10-CM": self.vocabulary(rid).lexicon_version},
             rules=rules,
         )
         return CodingResult(
-            encounter_id=encounter.id, releases={ICD10CM: rid}, diagnoses=diagnoses, provenance=provenance
+            encounter_id=encounter.id,
+            releases={ICD10CM: rid},
+            diagnoses=diagnoses,
+            not_reported=self._not_reported(found, ordered, ctx),
+            provenance=provenance,
         )
+
+    def _not_reported(self, found: EncounterCandidates, ordered: list[Candidate], ctx: Context) -> list[NotReported]:
+        """Every candidate not reported, with the rule that removed it or the threshold it missed."""
+        kept = {id(c) for c in ordered}
+        by_rule = {id(c): rule_id for c, rule_id in ctx.removed}
+        threshold = self.threshold(self.model)
+        out = []
+        for cand in sorted(found.candidates, key=lambda c: -c.confidence):
+            if id(cand) in kept:
+                continue
+            rule_id = by_rule.get(id(cand))
+            if rule_id is not None:
+                reason = cand.steps[-1] if cand.steps else rule_id
+            else:
+                rule_id = "threshold"
+                best = cand.best()
+                where = f" (best mention in {best.section.replace('_', ' ')})" if best is not None else ""
+                reason = f"confidence {cand.confidence:.2f} below the reporting threshold {threshold:.2f}{where}"
+            node = ctx.index.get(cand.code)
+            out.append(
+                NotReported(
+                    system=ICD10CM,
+                    code=cand.code,
+                    description=node.description if node else "",
+                    confidence=round(cand.confidence, 4),
+                    rule=rule_id,
+                    reason=reason,
+                    evidence=self._evidence(cand, all_mentions=True),
+                )
+            )
+        return out
 
     def _assignment(self, cand: Candidate, sequence_no: int, ctx: Context) -> CodeAssignment:
         node = ctx.index.get(cand.code)
+        return CodeAssignment(
+            system=ICD10CM,
+            code=cand.code,
+            description=node.description if node else "",
+            confidence=round(cand.confidence, 4),
+            evidence=self._evidence(cand),
+            rationale=rationale(cand),
+            rules=sorted(set(cand.rules)),
+            sequence=sequence_no,
+        )
+
+    @staticmethod
+    def _evidence(cand: Candidate, all_mentions: bool = False) -> list[Evidence]:
         # evidence is what supports the code: affirmed mentions; others only when nothing else does
-        # (an uncertain inpatient diagnosis coded as established, OCG II.H)
+        # (an uncertain inpatient diagnosis coded as established, OCG II.H).  For a code not
+        # reported, every mention: the negated one is the reason.
         affirmed = [m for m in cand.mentions if m.affirmed]
-        mentions = sorted(affirmed or cand.mentions, key=lambda m: (-m.score, m.start))
+        mentions = sorted(
+            cand.mentions if all_mentions else (affirmed or cand.mentions), key=lambda m: (-m.score, m.start)
+        )
         evidence = []
         seen = set()
         for m in mentions:
@@ -180,16 +292,13 @@ class Coder:
             )
             if len(evidence) >= MAX_EVIDENCE:
                 break
-        return CodeAssignment(
-            system=ICD10CM,
-            code=cand.code,
-            description=node.description if node else "",
-            confidence=round(cand.confidence, 4),
-            evidence=evidence,
-            rationale=rationale(cand),
-            rules=sorted(set(cand.rules)),
-            sequence=sequence_no,
-        )
+        return evidence
+
+
+def _learned(model: SiteModel | None) -> bool:
+    """Does the model bring its own candidates (learned phrases, a ranker)?  A model without them
+    is a conventions-only profile over the default engine."""
+    return model is not None and bool(model.ranker or model.assoc)
 
 
 def rationale(cand: Candidate) -> str:
@@ -201,11 +310,18 @@ def rationale(cand: Candidate) -> str:
             "inclusion": "inclusion term",
             "index": "Alphabetic Index",
             "neoplasm": "Neoplasm Table",
-            "lexicon": "medcoder lexicon",
+            "lexicon": "US clinical lexicon",
+            "drug": "Table of Drugs",
+            "guideline": "guideline wording",
             "learned": "site model phrase",
         }.get(best.source, best.source)
         if best.source == "learned":
             parts.append(f"{label} {best.term!r} (P={best.score:.2f}) in {best.text!r}")
+        elif best.statement >= 0 and best.words and best.score >= 1.0 and best.source != "learned" and best.share:
+            gaps = f", {best.gaps} word(s) between" if best.gaps else ""
+            parts.append(f"{label} {best.term!r} matched {best.text!r} in order{gaps}")
+            if best.ref and best.ref != best.term:
+                parts.append(f"source: {best.ref}")
         else:
             parts.append(f"{label} {best.term!r} matched {best.text!r} ({best.score:.0%} of its words)")
         if best.section not in ("unknown", "other"):

@@ -206,3 +206,57 @@ def add_siblings(cands: list, by_category: dict[str, list[tuple[str, int]]]) -> 
         cand.features["cat_share"] = mine / total if total else 0.0
         cand.features["cat_top"] = float(bool(used) and used[0][0] == cand.code)
         cand.features["cat_candidates"] = math.log1p(per_cat[cat] - 1)
+
+
+# How surely a wording in each part of a note is a diagnosis of this encounter, without a site
+# model: the provider's diagnostic statement most, narrative less, history least (OCG II, III.B,
+# IV.J).  Hand-set, not learned; bench/calibration.py measures what it means.
+SECTION_CONFIDENCE = {
+    "diagnoses": 0.92,
+    "postoperative_diagnosis": 0.92,
+    "assessment_plan": 0.9,
+    "admitting_diagnosis": 0.85,
+    "preoperative_diagnosis": 0.85,
+    "chief_complaint": 0.8,
+    "history_present_illness": 0.75,
+    "hospital_course": 0.75,
+    "plan": 0.7,
+    "operative_findings": 0.7,
+    "unknown": 0.75,
+    "other": 0.7,
+    "past_medical_history": 0.65,
+    "past_surgical_history": 0.6,
+    "social_history": 0.65,
+    "medications": 0.65,
+    "allergies": 0.65,
+    "family_history": 0.65,
+    # findings: ocg.III.B.findings removes what only they hold, saying why; the confidence is what
+    # it would be were that rule off
+    "review_of_systems": 0.6,
+    "physical_exam": 0.6,
+    "labs": 0.6,
+    "imaging": 0.6,
+    "procedures": 0.6,
+}
+# curated wording and code titles name the condition; an inclusion term or a one-word title less so
+SOURCE_CONFIDENCE = {"lexicon": 0.0, "index": 0.0, "description": -0.02, "neoplasm": -0.04, "inclusion": -0.04}
+
+
+def fact_confidence(cand: Candidate) -> float:
+    """Without a site model: the best mention's section, source and tightness, a little more for
+    each further affirmed mention.  Mentions that are negated, family or hypothetical add nothing
+    (the rules drop codes that have only those)."""
+    live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
+    best = 0.0
+    for m in live:
+        value = SECTION_CONFIDENCE.get(m.section, 0.6) + SOURCE_CONFIDENCE.get(m.source, -0.05)
+        value -= 0.03 * m.gaps
+        if m.words == 1 and m.source != "lexicon":
+            value -= 0.05
+        if m.uncertain:
+            value -= 0.1
+        if m.covered_by:
+            value -= 0.1  # its words are part of a longer wording that names something else
+        best = max(best, value)
+    best += 0.02 * min(len({(m.document_id, m.start) for m in live}) - 1, 3)
+    return max(0.0, min(best, 0.99))

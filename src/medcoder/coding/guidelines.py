@@ -33,10 +33,16 @@ class Context:
     conventions: dict[str, bool] = field(default_factory=dict)
     removed: list[tuple[Candidate, str]] = field(default_factory=list)  # (candidate, rule id) for the audit trail
     cache: dict[str, list[str]] = field(default_factory=dict)
+    # the AnalyzedEncounter (documents with sections, sentences, assertion; condition facts), for
+    # rules that read more than the candidates (drugs and their intent, pregnancy weeks)
+    analyzed: object = None
 
     def enabled(self, rule_id: str) -> bool:
-        """Is the rule on?  Conventions name rules without their version (``ocg.I.B.5``)."""
-        return self.conventions.get(base_id(rule_id), True)
+        """Is the rule on?  Conventions name rules without their version (``ocg.I.B.5``).  Safety
+        rules (negated, family, hypothetical, uncertain by setting) are always on (DESIGN §8)."""
+        from medcoder.coding.sitemodel import is_safety_rule
+
+        return is_safety_rule(rule_id) or self.conventions.get(base_id(rule_id), True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +70,25 @@ def _version(rule_id: str) -> int:
     return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 0
 
 
-def rule(rule_id: str, section: str, summary: str, stage: str = "filter") -> Callable:
+def rule(rule_id: str, section: str, summary: str, stage: str = "filter", before: str | None = None) -> Callable:
     """Register a rule.  A later version of a rule replaces the earlier one in :data:`RULES` (at
-    its place in the order); every version stays in :data:`REGISTRY`."""
+    its place in the order); every version stays in :data:`REGISTRY`.  ``before``: the base id of a
+    registered rule this new one must run ahead of (rules that decide which mentions count run
+    before those that combine codes)."""
 
     def register(fn: Callable[[list[Candidate], Context], list[Candidate]]) -> Callable:
         new = Rule(rule_id, section, summary, fn, stage)
         REGISTRY[rule_id] = new
         base = base_id(rule_id)
         current = next((k for k in RULES if base_id(k) == base), None)
-        if current is None:
+        ahead = next((k for k in RULES if base_id(k) == before), None) if before else None
+        if current is None and ahead is not None:
+            items = [(k, v) for k, v in RULES.items()]
+            at = [k for k, _ in items].index(ahead)
+            items.insert(at, (rule_id, new))
+            RULES.clear()
+            RULES.update(items)
+        elif current is None:
             RULES[rule_id] = new
         elif _version(rule_id) >= _version(current):
             items = [(rule_id, new) if k == current else (k, v) for k, v in RULES.items()]
@@ -190,6 +205,32 @@ def _uncertain(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         live = [m for m in cand.mentions if not m.negated and not m.family and not m.hypothetical]
         if live and all(m.uncertain for m in live):
             _drop(cands, ctx, cand, "ocg.II.H.v1", "not coded: uncertain diagnosis in an outpatient setting (OCG IV.H)")
+    return cands
+
+
+# where the provider states the diagnoses at discharge (or the final assessment)
+DISCHARGE_STATEMENT = frozenset({"diagnoses", "postoperative_diagnosis", "preoperative_diagnosis", "assessment_plan"})
+
+
+@rule("ocg.II.H.v2", "II.H (inpatient) / IV.H (outpatient)", "uncertain diagnoses by setting")
+def _uncertain_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG II.H: "if the diagnosis documented at the time of discharge is qualified as probable,
+    # suspected, likely ... code the condition as if it existed".  v2 (v1 coded every uncertain
+    # inpatient mention): only the discharge statement's uncertain diagnoses; "chest x-ray to rule
+    # out pneumonia" in the plan or the history is a work-up, not a diagnosis at discharge.
+    # Outpatient (IV.H): never; the signs and symptoms are coded instead.
+    rule_id = "ocg.II.H.v2"
+    for cand in list(cands):
+        live = [m for m in cand.mentions if not m.negated and not m.family and not m.hypothetical]
+        if not live or not all(m.uncertain for m in live):
+            continue
+        if ctx.setting == "inpatient" and any(m.section in DISCHARGE_STATEMENT for m in live):
+            cand.rules.append(rule_id)
+            cand.steps.append("uncertain diagnosis at discharge coded as if established (inpatient, OCG II.H)")
+        elif ctx.setting == "inpatient":
+            _drop(cands, ctx, cand, rule_id, "not coded: uncertain, and not a diagnosis at discharge (OCG II.H)")
+        else:
+            _drop(cands, ctx, cand, rule_id, "not coded: uncertain diagnosis in an outpatient setting (OCG IV.H)")
     return cands
 
 
@@ -389,6 +430,61 @@ def _hypertension(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+@rule("ocg.I.C.9.a.v2", "I.C.9.a.1-3", "hypertension with heart disease and/or chronic kidney disease")
+def _hypertension_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.9.a: a causal relationship between hypertension and heart involvement / CKD is presumed.
+    # v2 (v1 only combined a plain I10): hypertensive codes the note names itself ("hypertensive
+    # CKD" I12.9, "hypertensive heart disease" I11.9) are hypertension too, and exactly one code of
+    # I10-I13 is reported: the one every documented heart and kidney condition makes.
+    rule_id = "ocg.I.C.9.a.v2"
+    htn = _find(cands, ["I10", "I11", "I12", "I13"])
+    if not htn:
+        return cands
+    heart_failure = _find(cands, "I50")
+    heart_disease = _find(cands, ["I51.4", "I51.5", "I51.7", "I51.89", "I51.9"])
+    ckd = _find(cands, "N18")
+    named = {c.code for c in htn}
+    has_hf = bool(heart_failure) or bool(named & {"I11.0", "I13.0", "I13.2"})
+    has_heart = has_hf or bool(heart_disease) or any(c.startswith(("I11", "I13")) for c in named)
+    has_ckd = bool(ckd) or any(c.startswith(("I12", "I13")) for c in named)
+    late_ckd = any(c.code in ("N18.5", "N18.6") for c in ckd) or bool(named & {"I12.0", "I13.11", "I13.2"})
+    if has_ckd and has_heart:
+        target = ("I13.2" if late_ckd else "I13.0") if has_hf else ("I13.11" if late_ckd else "I13.10")
+    elif has_ckd:
+        target = "I12.0" if late_ckd else "I12.9"
+    elif has_hf:
+        target = "I11.0"
+    elif has_heart:
+        target = "I11.9"
+    else:
+        return cands
+    if [c.code for c in htn] == [target]:
+        return cands
+    base = max(htn, key=lambda c: (c.confidence, c.code == target))
+    combined = next((c for c in htn if c.code == target), None)
+    if combined is None:
+        combined = Candidate(target, matched=set(), mentions=[], features=dict(base.features))
+        cands.append(combined)
+    for c in htn:
+        combined.matched |= c.matched
+        if c is not combined:
+            combined.mentions.extend(c.mentions)
+    combined.matched |= {c.code for c in heart_failure + ckd + heart_disease}
+    combined.confidence = max(combined.confidence, base.confidence)
+    combined.rules.append(rule_id)
+    parts = ", ".join(c.code for c in heart_failure + heart_disease + ckd) or "the named hypertensive disease"
+    combined.steps.append(
+        f"hypertension with {parts} -> {target}; the I50/N18 codes stay to give type and stage (OCG I.C.9.a)"
+    )
+    for c in htn:
+        if c is not combined:
+            _drop(cands, ctx, c, rule_id, f"combined into {target}")
+    for c in heart_disease:  # the I11/I13 code includes the unspecified heart disease
+        if c in cands:
+            _drop(cands, ctx, c, rule_id, f"included in {target}")
+    return cands
+
+
 # --- signs and symptoms ---------------------------------------------------------------------------------
 
 
@@ -538,6 +634,49 @@ def _excludes1_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+def _inside(cand: Candidate) -> bool:
+    """Every wording of the candidate lies inside a longer wording that names another condition
+    ("Alzheimer's disease" in "major neurocognitive disorder due to Alzheimer's disease")."""
+    mine = _lexical(cand)
+    return bool(mine) and all(m.covered_by for m in mine)
+
+
+@rule("ocg.I.A.12.a.v3", "I.A.12.a", "Excludes1 pairs are never reported together")
+def _excludes1_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v3: a candidate whose words all lie inside a longer wording is not weighed here: whether it is
+    # reported beside that wording's code (a "code first" etiology such as G30.9 under F02.80) or
+    # not at all is ocg.I.B.3.subsumed's decision; v2 let it knock out the etiology first (G30.9
+    # dropped for F03.90, both inside "neurocognitive disorder due to Alzheimer's disease").
+    rule_id = "ocg.I.A.12.a.v3"
+    order = sorted(cands, key=lambda c: (-c.confidence, c.code))
+    pairs = _excluded_pairs(ctx, order)
+    gone: set[int] = {id(c) for c in order if _inside(c)}
+    for i, cand in enumerate(order):
+        for j, other in enumerate(order):
+            if id(cand) in gone:
+                break
+            if j == i or id(other) in gone or (id(cand), id(other)) not in pairs:
+                continue
+            strength = _shared_strength(cand, other)
+            names_other = any(ref_covers(r, other.code) for r in _excludes1_refs(ctx, cand.code))
+            named_by_other = any(ref_covers(r, cand.code) for r in _excludes1_refs(ctx, other.code))
+            if strength is not None and strength[0] != strength[1]:
+                keep, drop = (cand, other) if strength[0] > strength[1] else (other, cand)
+                why = "the note's words support it better"
+            elif names_other != named_by_other:
+                # one-way note: J42's Excludes1 sends "chronic bronchitis with airways obstruction"
+                # to J44.-, R52's sends site-specific pain to its site: the code it names classifies
+                # the combination
+                keep, drop = (other, cand) if names_other else (cand, other)
+                why = f"{drop.code}'s Excludes1 note sends it to {keep.code}"
+            else:
+                keep, drop = (cand, other) if i < j else (other, cand)
+                why = "more confident"
+            _drop(cands, ctx, drop, rule_id, f"Excludes1 with {keep.code} ({why}): not reported together")
+            gone.add(id(drop))
+    return cands
+
+
 def apply_rules(cands: list[Candidate], ctx: Context, rules: Iterable[Rule] | None = None) -> list[Candidate]:
     """The filter rules (default: the current ones), in order, each unless the conventions turn it off."""
     for r in RULES.values() if rules is None else rules:
@@ -605,6 +744,49 @@ def _principal(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     # or assessment name it, normally first in their list.  Ties keep the confidence order.
     places = _statement_place(ordered)
     return sorted(ordered, key=lambda c: (c.code.startswith(("R", "Z")), *places[id(c)]))
+
+
+# v2 tiers: the final statement (discharge / final / postoperative diagnoses), the assessment,
+# the provisional statement (admitting, preoperative), the chief complaint, then the narrative.
+PRINCIPAL_TIERS = (
+    frozenset({"diagnoses", "postoperative_diagnosis"}),
+    frozenset({"assessment_plan"}),
+    frozenset({"admitting_diagnosis", "preoperative_diagnosis"}),
+    frozenset({"chief_complaint"}),
+    frozenset({"history_present_illness", "hospital_course", "unknown", "other", "plan"}),
+)
+# Z codes that are the reason for an encounter (OCG I.C.21.c: examination, screening, aftercare,
+# follow-up, pregnancy supervision ...) may be first-listed; status and history Z codes never are.
+REASON_Z = ("Z00", "Z01", "Z02", "Z03", "Z04", "Z08", "Z09", "Z11", "Z12", "Z13", "Z3", "Z4", "Z51")
+
+
+def _principal_key(cand: Candidate) -> tuple:
+    live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
+    best = (len(PRINCIPAL_TIERS), 1, 1 << 30, 1 << 30)
+    for m in live:
+        tier = next((i for i, names in enumerate(PRINCIPAL_TIERS) if m.section in names), len(PRINCIPAL_TIERS))
+        stated = 0 if m.share >= 0.5 and not m.historical else 1  # "Acute lumbar strain." vs a mention in a sentence
+        best = min(best, (tier, stated, m.statement, m.start))
+    status = cand.code.startswith("Z") and not cand.code.startswith(REASON_Z)
+    return (status, best)
+
+
+@rule(
+    "ocg.II.principal.v2",
+    "II (principal diagnosis), IV.A-D (first-listed diagnosis)",
+    "the condition chiefly responsible first: the final diagnostic statement's first stated diagnosis",
+    stage="sequence",
+)
+def _principal_v2(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG II: the condition established after study to be chiefly responsible for the admission is
+    # principal; the discharge (or postoperative) diagnoses name it, normally first.  IV.A-D: the
+    # first-listed diagnosis is the main reason for the visit, as the assessment states it; a
+    # symptom is first-listed when no diagnosis is established (IV.D), so symptoms are not demoted
+    # (integral ones are already gone, I.B.4-5).  Status and history Z codes never come first.
+    # v2 (v1 demoted every R and Z code and took the first mention of any kind): a stated diagnosis
+    # -- a list item or short sentence the wording fills -- before one mentioned in passing, the
+    # final statement before the provisional one.
+    return sorted(ordered, key=_principal_key)
 
 
 # a manifestation code's title (OCG I.A.13); the claim edits use it too

@@ -301,7 +301,8 @@ class HcpcsAssigner:
         self._indexes[release_id] = index
         return index
 
-    def assign(self, encounter: Encounter) -> list[CodeAssignment]:
+    def assign(self, encounter: Encounter, analyzed_encounter=None) -> list[CodeAssignment]:
+        """``analyzed_encounter``: the encounter already analysed (the pipeline's), reused."""
         day = encounter.date_of_service
         out: list[CodeAssignment] = []
         seen: set[tuple[str, str]] = set()
@@ -311,7 +312,11 @@ class HcpcsAssigner:
             if not active:
                 continue
             for document in encounter.documents:
-                analyzed = analyze(document.id, document.text)
+                analyzed = (
+                    analyzed_encounter.document(document.id)
+                    if analyzed_encounter is not None
+                    else analyze(document.id, document.text)
+                )
                 for sentence in analyzed.sentences:
                     for assignment in self._sentence(analyzed, sentence, active, index, release_id):
                         key = (assignment.system, assignment.code)

@@ -66,14 +66,20 @@ def _chronic_category(code: str) -> bool:
     return code.replace(".", "").upper().startswith(_chronic_prefixes())
 
 
-def assign_poa(encounter: Encounter, diagnoses: list[CodeAssignment], exempt: object | None = None) -> None:
+def assign_poa(
+    encounter: Encounter, diagnoses: list[CodeAssignment], exempt: object | None = None, analyzed_encounter=None
+) -> None:
     """Set ``poa`` on the diagnoses of an inpatient encounter, in place (see the module doc).
 
     ``exempt`` is a POA-exempt list (``medcoder.edits.reference.PoaExemptList``): its codes stay blank.
+    ``analyzed_encounter``: the encounter already analysed (the pipeline's), so no document is
+    analysed twice.
     """
     if encounter.setting != Setting.inpatient:
         return
-    analyzed: dict[str, AnalyzedDocument] = {}
+    analyzed: dict[str, AnalyzedDocument] = (
+        {d.document_id: d for d in analyzed_encounter.documents} if analyzed_encounter is not None else {}
+    )
     for assignment in diagnoses:
         if assignment.poa is not None:
             continue

@@ -54,6 +54,7 @@ SectionName = Literal[
     "hospital_course",
     "assessment_plan",
     "diagnoses",
+    "admitting_diagnosis",
     "preoperative_diagnosis",
     "postoperative_diagnosis",
     "procedures",

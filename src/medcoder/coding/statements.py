@@ -1,0 +1,135 @@
+"""Where in the record a code may come from: the provider's diagnostic statement, read the way a
+coder reads a note (OCG III.B, IV.J; issue 9).
+
+A coder codes the conditions the provider documents as diagnoses -- the discharge, postoperative or
+final diagnoses, the assessment -- plus the conditions that coexist and affect the care.  A word in
+the review of systems, an exam line, a lab value or the narrative of a procedure is not a diagnosis:
+"HEART: Without murmur", "the prostate was resected", "re-peritonealized".  These rules say so, each
+with its versioned id, so a result's "why not" names them.
+"""
+
+from __future__ import annotations
+
+from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.guidelines import Context, _drop, matches_prefix, rule, rules_data
+
+# What the physician states as the encounter's diagnoses (OCG II, IV.A: the diagnostic statement).
+STATEMENT_SECTIONS = frozenset(
+    {"diagnoses", "admitting_diagnosis", "postoperative_diagnosis", "preoperative_diagnosis", "assessment_plan"}
+)
+# Findings: the provider's observations and results, not diagnoses (OCG III.B, IV.K-L).
+FINDING_SECTIONS = frozenset({"review_of_systems", "physical_exam", "labs", "imaging", "procedures"})
+# Narrative where a coder reads conditions that coexist and are cared for (OCG III, IV.J).
+NARRATIVE_SECTIONS = frozenset(
+    {"chief_complaint", "history_present_illness", "hospital_course", "plan", "operative_findings", "unknown", "other"}
+)
+# Status and history codes a coder takes from the history, medication, allergy and social sections
+# (OCG I.C.21.c.3-4: status, personal history, long-term drug therapy, allergy status; I.C.5.b
+# tobacco dependence from the social history).
+STATUS_PREFIXES = ("Z", "F17")
+# These rules decide which mentions count; they run before the rules that combine, compare or
+# remove codes by what else is there (combination codes, integral symptoms, Excludes1), so those
+# see only what the record supports.
+COMBINING_RULES = "ocg.I.B.9.diabetes"
+
+
+def _live(cand: Candidate) -> list[Mention]:
+    return [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)]
+
+
+@rule(
+    "ocg.III.B.findings.v1",
+    "III.B, IV.K (abnormal findings are not coded unless the provider documents their significance)",
+    "a word in the review of systems, the exam, results or a procedure narrative is not a diagnosis",
+    before=COMBINING_RULES,
+)
+def _findings(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    for cand in list(cands):
+        live = _live(cand)
+        if live and all(m.section in FINDING_SECTIONS for m in live):
+            where = sorted({m.section.replace("_", " ") for m in live})
+            _drop(
+                cands,
+                ctx,
+                cand,
+                "ocg.III.B.findings.v1",
+                f"not coded: only in {', '.join(where)} (a finding, not the provider's diagnosis; OCG III.B)",
+            )
+    return cands
+
+
+@rule(
+    "ocg.IV.J.statement.v1",
+    "II, III, IV.I-J (the diagnostic statement and the conditions that affect the encounter)",
+    "past history, medication and social-history mentions are coded only as status / history codes, "
+    "or when the condition is chronic and cared for",
+    before=COMBINING_RULES,
+)
+def _statement(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # A past medical history line ("PMH: DVT, appendectomy") documents what the patient had, not
+    # what this encounter treats.  Chronic conditions coexist and affect care (IV.I-J, III): an
+    # inpatient's hypertension or diabetes is coded wherever it is listed.  For an office visit
+    # with an assessment, the assessment says which of them the visit addressed (IV.J).
+    chronic = tuple(rules_data()["chronic"]["prefixes"])
+    has_statement = any(m.section in STATEMENT_SECTIONS for c in cands for m in _live(c))
+    for cand in list(cands):
+        live = _live(cand)
+        if not live or cand.code.startswith(STATUS_PREFIXES):
+            continue
+        if all(m.section in FINDING_SECTIONS for m in live):
+            continue  # findings are ocg.III.B.findings's to judge
+        if any(m.section in STATEMENT_SECTIONS or m.section in NARRATIVE_SECTIONS for m in live):
+            if ctx.setting == "inpatient" or not has_statement:
+                continue
+            # outpatient with an assessment: the narrative's conditions are the visit's only when
+            # the assessment names them, or they are chronic and current; the chief complaint's
+            # symptom is explained by the assessment's diagnosis (IV.D) unless it names none
+            if any(m.section in STATEMENT_SECTIONS for m in live):
+                continue
+            if any(matches_prefix(cand.code, p) for p in chronic) and not all(m.historical for m in live):
+                continue
+            _drop(
+                cands,
+                ctx,
+                cand,
+                "ocg.IV.J.statement.v1",
+                "not coded: in the history only, not in the assessment (OCG IV.J: code what the visit addresses)",
+            )
+            continue
+        if (ctx.setting == "inpatient" or not has_statement) and any(matches_prefix(cand.code, p) for p in chronic):
+            continue  # chronic conditions in the past history coexist (OCG III, IV.I)
+        where = sorted({m.section.replace("_", " ") for m in live})
+        _drop(
+            cands,
+            ctx,
+            cand,
+            "ocg.IV.J.statement.v1",
+            f"not coded: only in {', '.join(where)} (a past or listed condition the encounter does not address)",
+        )
+    return cands
+
+
+@rule(
+    "ocg.IV.M.postoperative.v1",
+    "IV.M, II (the postoperative diagnosis is the most definitive)",
+    "a preoperative diagnosis the postoperative diagnosis does not repeat is not coded",
+    before=COMBINING_RULES,
+)
+def _postoperative(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG IV.M: when the postoperative diagnosis differs from the preoperative one, the
+    # postoperative diagnosis is coded, since it is the most definitive ("acute appendicitis" before,
+    # "acute appendicitis with localized peritonitis" after: K35.30, not also K35.80).
+    if not any(m.section == "postoperative_diagnosis" for c in cands for m in _live(c)):
+        return cands
+    for cand in list(cands):
+        live = _live(cand)
+        if live and all(m.section == "preoperative_diagnosis" for m in live):
+            _drop(
+                cands,
+                ctx,
+                cand,
+                "ocg.IV.M.postoperative.v1",
+                "not coded: only in the preoperative diagnosis; the postoperative diagnosis is the most definitive "
+                "(OCG IV.M)",
+            )
+    return cands

@@ -1,0 +1,121 @@
+"""One analysed encounter, computed once (DESIGN §2 ``extract/``; issue 9): every document's
+sections and sentences, and the clinical facts in them -- condition mentions with their exact span,
+the wording that names them, assertion (negated, uncertain, historical, family, hypothetical),
+attributes (side, acuity, episode, stage, type, organism ...), section and statement order.
+
+The vocabulary is injected (``vocabulary.matcher``: a :class:`PhraseMatcher` whose payloads carry
+a ``code``), so this stage knows clinical language, not code sets; the coding stage brings the
+ICD-10-CM vocabulary and reads these facts instead of the raw text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from medcoder.extract.attributes import Attributes
+from medcoder.extract.context import Assertion
+from medcoder.extract.matcher import Match, clause_tokens
+from medcoder.extract.pipeline import AnalyzedDocument, analyze
+
+__all__ = ["AnalyzedEncounter", "ConditionFact", "analyze_encounter", "find_facts"]
+
+
+@dataclass(slots=True)
+class ConditionFact:
+    """A condition (or finding, status, history) mention a term of the vocabulary names."""
+
+    document_id: str
+    start: int
+    end: int
+    text: str
+    payloads: list  # what the vocabulary says this wording is (several when ambiguous)
+    words: int  # words of the term matched
+    gaps: int  # words of the note between them
+    section: str  # normalised section type
+    section_title: str  # the header as written ("DISCHARGE DIAGNOSES")
+    statement: int  # order of its sentence / list item inside the section (0 = first)
+    assertion: Assertion
+    attributes: Attributes
+    covered_by: int = 0  # words of the longest other fact whose span contains this one
+    share: float = 0.0  # how much of its sentence / list item the wording is (1.0: "Acute lumbar strain.")
+
+    @property
+    def affirmed(self) -> bool:
+        return self.assertion.affirmed
+
+
+@dataclass(slots=True)
+class AnalyzedEncounter:
+    """The encounter's documents analysed once; assigners read this, not the raw text."""
+
+    encounter: object
+    documents: list[AnalyzedDocument]
+    facts: list[ConditionFact] = field(default_factory=list)
+
+    def document(self, document_id: str) -> AnalyzedDocument:
+        for document in self.documents:
+            if document.document_id == document_id:
+                return document
+        raise KeyError(document_id)
+
+
+def find_facts(document: AnalyzedDocument, vocabulary) -> list[ConditionFact]:
+    """The condition facts of one analysed document (``vocabulary.matcher`` finds the wording)."""
+    matcher = vocabulary.matcher
+    text = document.text
+    facts: list[ConditionFact] = []
+    statements: dict[int, int] = {}  # section start -> statements seen
+    titles = {s.start for s in document.sections if s.title}
+    for s_start, s_end in document.sentences:
+        if s_start in titles:
+            continue  # a header ("HISTORY OF PRESENT ILLNESS") is not a finding
+        section = document.section_at(s_start)
+        order = statements.get(section.start, 0)
+        statements[section.start] = order + 1
+        found: list[ConditionFact] = []
+        clauses = clause_tokens(text, s_start, s_end, matcher.equivalents)
+        sentence_words = sum(1 for clause in clauses for t in clause if not t.key.isdigit()) or 1
+        for clause in clauses:
+            grouped: dict[tuple[int, int, int], list[Match]] = {}
+            for match in matcher.match_clause(clause):
+                grouped.setdefault((match.start, match.end, match.words), []).append(match)
+            for (start, end, words), matches in grouped.items():
+                target = (start, end)
+                found.append(
+                    ConditionFact(
+                        document_id=document.document_id,
+                        start=start,
+                        end=end,
+                        text=text[start:end],
+                        payloads=[m.payload for m in matches],
+                        words=words,
+                        gaps=min(m.gaps for m in matches),
+                        section=section.name,
+                        section_title=section.title,
+                        statement=order,
+                        assertion=document.assess(target),
+                        attributes=document.attributes(target),
+                        share=min(1.0, (words + min(m.gaps for m in matches)) / sentence_words),
+                    )
+                )
+        for fact in found:
+            fact.covered_by = max(
+                (
+                    o.words
+                    for o in found
+                    if o is not fact and o.start <= fact.start and fact.end <= o.end and o.words > fact.words
+                ),
+                default=0,
+            )
+        facts.extend(found)
+    return facts
+
+
+def analyze_encounter(encounter, vocabulary=None) -> AnalyzedEncounter:
+    """Sections, sentences and (with a vocabulary) the condition facts of every document."""
+    documents = [analyze(d.id, d.text) for d in encounter.documents]
+    analyzed = AnalyzedEncounter(encounter, documents)
+    if vocabulary is not None:
+        for document in documents:
+            analyzed.facts.extend(find_facts(document, vocabulary))
+    return analyzed
