@@ -152,3 +152,26 @@ def test_facts_why_not_names_the_rule_and_the_words(coder: Coder) -> None:
     assert finding is not None and finding.rule.startswith("ocg.III.B.findings"), result.not_reported
     assert "review of systems" in finding.reason
     assert result.provenance.lexicons["ICD-10-CM"].startswith("us_lexicon v")
+
+
+def test_facts_site_word_before_an_eponym_is_not_a_second_fracture(coder: Coder) -> None:
+    # "wrist ... fracture" read across "Colles" would add S62.1- (carpal bone) to the Colles fracture
+    text = "ASSESSMENT AND PLAN:\n1. Right wrist Colles fracture. Closed reduction and a short arm cast.\n"
+    found = codes(coder.code(encounter(text)))
+    assert "S52.531A" in found, found
+    assert not has(found, "S62"), found
+
+
+def test_facts_mtsamples_headers_after_spaced_comma_open_their_sections(coder: Coder) -> None:
+    # ".  ,DISCHARGE DIAGNOSIS: ," (MTSamples): the diagnosis list is read as the final statement,
+    # not as the history before it
+    text = (
+        "ADMITTING DIAGNOSIS:, Difficulty voiding.,HISTORY:, This 70-year-old man was admitted for a "
+        "transurethral resection.  ,COURSE IN THE HOSPITAL:, Uneventful.  ,DISCHARGE DIAGNOSIS: , Enlarged "
+        "prostate with benign bladder neck obstruction.  ,To be followed in my office."
+    )
+    result = coder.code(encounter(text, "inpatient"))
+    found = codes(result)
+    assert found[:2] == ["N40.1", "N32.0"], found
+    first = result.diagnoses[0]
+    assert any(e.text.lower() == "enlarged prostate" for e in first.evidence)

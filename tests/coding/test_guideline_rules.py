@@ -166,6 +166,7 @@ IMPRESSION: Closed fracture of the neck of the right femur, initial encounter.
 FINDINGS_ONLY = """OFFICE VISIT
 REVIEW OF SYSTEMS: Positive for palpitations.
 PHYSICAL EXAMINATION: ABDOMEN: Hepatomegaly noted, nontender.
+IMAGING: Abdominal ultrasound shows gallstones.
 ASSESSMENT AND PLAN:
 1. Essential hypertension, well controlled on lisinopril. Continue current dose.
 """
@@ -212,12 +213,12 @@ CASES = [
     pytest.param(
         RuleCase(
             "ocg.IV.M.postoperative",
-            "OPERATIVE REPORT\nPREOPERATIVE DIAGNOSIS: Acute appendicitis.\n"
+            "OPERATIVE REPORT\nPREOPERATIVE DIAGNOSIS: Acute cholecystitis.\n"
             "POSTOPERATIVE DIAGNOSIS: Acute appendicitis with localized peritonitis.\n",
             "inpatient",
             present=("K35.30",),
-            absent=("K35.80", "K37"),
-            off_present=("K35.30", "K35.80"),
+            absent=("K81", "K37"),
+            off_present=("K35.30", "K81.0"),
         ),
         id="OCG-IV.M:postoperative-diagnosis-over-the-preoperative-one",
     ),
@@ -298,8 +299,10 @@ CASES = [
             "ocg.III.B.findings",
             FINDINGS_ONLY,
             present=("I10",),
-            absent=("R00.2", "R16.0"),
-            off_present=("I10", "R00.2", "R16.0"),
+            absent=("R00.2", "R16.0", "K80"),
+            # with the rule off the signs still go (the assessment's diagnosis accounts for them,
+            # OCG IV.D), the imaging finding does not
+            off_present=("I10", "K80.20"),
         ),
         id="OCG-III.B:review-of-systems-and-exam-findings-not-coded",
     ),
@@ -553,6 +556,141 @@ CASES = [
             off_present=("R21",),
         ),
         id="OCG-I.B.1:return-if-a-rash-develops-not-coded",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.c.13",
+            "CHIEF COMPLAINT\n\nAnnual exam.\n\nHISTORY OF PRESENT ILLNESS\n\nMaria is a 54-year-old female who "
+            "presents for her annual physical. She has hypertension, well controlled on amlodipine.\n\n"
+            "ASSESSMENT AND PLAN\n\n1. Hypertension. Stable. Continue amlodipine.\n",
+            present=("Z00.00", "I10"),
+            absent=("Z00.01",),
+            first="Z00.00",
+            tagged=("Z00.00",),
+            off_absent=("Z00",),
+            off_first="I10",
+        ),
+        id="OCG-I.C.21.c.13:annual-exam-Z00.00-first-chronic-conditions-after",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.c.13.sequence",
+            "CHIEF COMPLAINT\n\nAnnual physical.\n\nHISTORY OF PRESENT ILLNESS\n\nA 62-year-old man here for his "
+            "annual physical. His reflux is worse lately.\n\nASSESSMENT AND PLAN\n\n1. Gastroesophageal reflux "
+            "disease. Increase omeprazole to 40 mg daily.\n",
+            present=("Z00.00", "K21.9"),
+            first="Z00.00",
+            off_present=("Z00.00", "K21.9"),
+            off_not_first="Z00.00",
+        ),
+        id="OCG-I.C.21.c.13:the-examination-is-first-listed-before-the-conditions-it-notes",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.c.13",
+            "Annual physical examination. Blood pressure 150/96 on repeat; new diagnosis of essential "
+            "hypertension, start lisinopril.",
+            present=("Z00.01", "I10"),
+            absent=("Z00.00",),
+            first="Z00.01",
+            off_absent=("Z00",),
+        ),
+        id="OCG-I.C.21.c.13:note-without-headers-exam-with-a-new-diagnosis-Z00.01",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.c.4.family",
+            "OFFICE VISIT\nHISTORY OF PRESENT ILLNESS: A 45-year-old woman whose mother had colon "
+            "cancer at 52 and whose father has type 2 diabetes. No GI symptoms.\n"
+            "FAMILY HISTORY: Grandmother had glaucoma.\n"
+            "ASSESSMENT AND PLAN:\n1. Essential hypertension, controlled. Continue lisinopril.\n",
+            present=("Z80.0", "Z83.3", "I10"),
+            absent=("C18", "E11", "Z83.51", "H40"),
+            tagged=("Z80.0", "Z83.3"),
+            off_absent=("Z80", "Z83", "C18", "E11"),
+        ),
+        id="OCG-I.C.21.c.4:family-members-conditions-become-Z80-Z84-not-the-unrelated-family-list",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.c.13",
+            "HISTORY OF PRESENT ILLNESS\n\nA 9-year-old boy who comes in for his well child visit. Mother reports "
+            "a cough for two days.\n\nASSESSMENT\n\n1. Cough.\n",
+            present=("Z00.121", "R05.9"),
+            absent=("Z00.129",),
+            first="Z00.121",
+            before=(("Z00.121", "R05.9"),),
+            off_absent=("Z00",),
+        ),
+        id="OCG-I.C.21.c.13:well-child-visit-with-abnormal-finding-Z00.121-then-the-finding",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.principal",
+            "CHIEF COMPLAINT\n\nFollow-up of chronic problems.\n\nASSESSMENT AND PLAN\n\n"
+            "Hypothyroidism.\n\u2022 Medical Reasoning: She is doing well on levothyroxine.\n"
+            "\u2022 Medical Treatment: Continue current dose.\n\n"
+            "Gastroesophageal reflux disease.\n\u2022 Medical Reasoning: Symptoms are worse despite omeprazole.\n"
+            "\u2022 Medical Treatment: Increase omeprazole to 40 mg daily and refer to gastroenterology.\n",
+            present=("E03.9", "K21.9"),
+            first="K21.9",
+            before=(("K21.9", "E03.9"),),
+            tagged=("K21.9",),
+        ),
+        id="OCG-IV.G:problem-the-plan-works-on-first-not-the-one-only-continued",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.principal",
+            "DISCHARGE SUMMARY\nFINAL DIAGNOSES,1.  Morbid obesity, status post laparoscopic gastric bypass. "
+            ",2.  Hypertension. ,3.  Obstructive sleep apnea.,HOSPITAL COURSE: , Elective gastric bypass for "
+            "longstanding morbid obesity; uneventful recovery.",
+            "inpatient",
+            present=("E66.01", "I10", "G47.33"),
+            first="E66.01",
+        ),
+        id="OCG-II:first-listed-discharge-diagnosis-with-a-status-post-clause-is-principal",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.3.specificity",
+            "EMERGENCY DEPARTMENT NOTE\nREVIEW OF SYSTEMS: GENITOURINARY: Gross hematuria since yesterday. "
+            "No dysuria.\nDIAGNOSES: 1. Hematuria. 2. Anemia.\n",
+            present=("R31.0", "D64.9"),
+            absent=("R31.9",),
+            first="R31.0",
+            tagged=("R31.0",),
+            off_present=("R31.9",),
+        ),
+        id="OCG-I.B.2-3:stated-hematuria-takes-gross-from-the-review-of-systems",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.15.with",
+            "UROLOGY CLINIC\nASSESSMENT AND PLAN:\n1. Benign prostatic hyperplasia with nocturia, up three times a "
+            "night. Start tamsulosin 0.4 mg nightly.\n",
+            present=("N40.1", "R35.1"),
+            absent=("N40.0",),
+            before=(("N40.1", "R35.1"),),
+            tagged=("N40.1",),
+            off_present=("N40.0",),
+            off_absent=("N40.1",),
+        ),
+        id="OCG-I.A.15:BPH-with-nocturia-N40.1-and-the-symptom-its-note-asks-for",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.IV.D.symptoms",
+            "CHIEF COMPLAINT\n\nBack pain.\n\nHISTORY OF PRESENT ILLNESS\n\nA 45-year-old man who presents with back "
+            "pain after lifting boxes on Saturday.\n\nASSESSMENT AND PLAN\n\nThe patient presents with back pain."
+            "\n\nAcute lumbar strain.\n\u2022 Medical Treatment: Ibuprofen and physical therapy.\n\n"
+            "Fatigue.\n\u2022 Medical Reasoning: Likely poor sleep; we will check a CBC and TSH.\n",
+            present=("S39.012A", "R53.83"),
+            absent=("M54",),
+            tagged=(),
+            off_present=("S39.012A", "M54"),
+        ),
+        id="OCG-IV.D:complaint-explained-by-the-assessment-diagnosis-not-coded-a-listed-symptom-is",
     ),
 ]
 

@@ -253,3 +253,19 @@ _PIECES = st.sampled_from(
 @given(st.one_of(st.text(max_size=80), st.lists(_PIECES, max_size=30).map("".join)))
 def test_sections_always_tile_the_text(text: str) -> None:
     _assert_tiles(text, find_sections(text))
+
+
+def test_sections_mtsamples_list_header_without_colon() -> None:
+    # MTSamples joins lines with commas; a known title followed by its numbered list keeps no colon
+    text = (
+        "FINAL DIAGNOSES,1.  Morbid obesity, status post gastric bypass. ,2.  Hypertension.,"
+        "BRIEF HOSPITAL COURSE SUMMARY:  ,This is a 30-year-old male."
+    )
+    sections = find_sections(text)
+    _assert_tiles(text, sections)
+    assert [(s.name, s.title) for s in sections] == [
+        ("diagnoses", "FINAL DIAGNOSES"),
+        ("hospital_course", "BRIEF HOSPITAL COURSE SUMMARY"),
+    ]
+    # an unknown upper-case word before a numbered list is not a header without its colon
+    assert _names("CBC,1. normal.") == [("unknown", "")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from medcoder.coding.codeindex import CodeIndex
+from medcoder.coding.codeindex import CodeIndex, Resolution
 from medcoder.coding.dictionary import TermDictionary, canonical
 from medcoder.coding.phrases import phrase_keys
 from medcoder.coding.text import STOPWORDS, tokens
@@ -202,8 +202,7 @@ def from_facts(
         document = documents[fact.document_id]
         s_start, s_end = document.sentence_at(fact.start)
         open_fracture = "open" in document.text[s_start:s_end].lower()
-        resolution = index.resolve(picked.code, attrs.laterality, attrs.episode, open_fracture)
-        if resolution is not None:
+        for resolution in _sides(index, picked.code, attrs.laterality, attrs.episode, open_fracture):
             resolved.append((fact, picked, resolution))
     for fact, picked, resolution in resolved:
         if fact.covered_by:
@@ -262,3 +261,20 @@ def _billable(index: CodeIndex):
         return node is not None and (node.billable or bool(node.seventh))
 
     return billable
+
+
+def _sides(index: CodeIndex, code: str, laterality: str | None, episode: str | None, open_fracture: bool) -> list:
+    """The billable codes a mention resolves to: one, or for a bilateral condition the
+    classification has no bilateral code for, the right and the left (OCG I.B.13)."""
+    resolution = index.resolve(code, laterality, episode, open_fracture)
+    if laterality != "bilateral" or resolution is None:
+        return [resolution] if resolution is not None else []
+    node = index.get(resolution.code)
+    if node is not None and "bilateral" in node.description.lower():
+        return [resolution]
+    right = index.resolve(code, "right", episode, open_fracture)
+    left = index.resolve(code, "left", episode, open_fracture)
+    if right is None or left is None or right.code == left.code:
+        return [resolution]
+    why = "bilateral, and no bilateral code: right and left coded separately (OCG I.B.13)"
+    return [Resolution(r.code, (*r.steps, why)) for r in (right, left)]

@@ -765,7 +765,10 @@ def _principal_key(cand: Candidate) -> tuple:
     best = (len(PRINCIPAL_TIERS), 1, 1 << 30, 1 << 30)
     for m in live:
         tier = next((i for i, names in enumerate(PRINCIPAL_TIERS) if m.section in names), len(PRINCIPAL_TIERS))
-        stated = 0 if m.share >= 0.5 and not m.historical else 1  # "Acute lumbar strain." vs a mention in a sentence
+        # "Acute lumbar strain." vs a mention in a sentence; a final diagnosis "resolved" was treated
+        # and resolved during the stay ("1. Hematuria, resolved."), still what occasioned it
+        settled = m.historical and tier == 0 and all("resolv" in c.lower() for c in m.cues if c)
+        stated = 0 if m.share >= 0.5 and (not m.historical or settled) else 1
         best = min(best, (tier, stated, m.statement, m.start))
     status = cand.code.startswith("Z") and not cand.code.startswith(REASON_Z)
     return (status, best)
@@ -787,6 +790,83 @@ def _principal_v2(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     # -- a list item or short sentence the wording fills -- before one mentioned in passing, the
     # final statement before the provisional one.
     return sorted(ordered, key=_principal_key)
+
+
+# What the plan does for a problem: changed, started, ordered, referred -- or only continued.
+_MANAGED = re.compile(
+    r"\b(?:uncontrolled|not (?:well )?controlled|poorly controlled|worsen\w*|worse|exacerbat\w*|flare\w*|"
+    r"increas\w*|decreas\w*|start\w*|initiat\w*|prescrib\w*|begin|began|chang\w*|adjust\w*|switch\w*|"
+    r"titrat\w*|refer\w*|order\w*|schedul\w*|biops\w*|surgery|surgical|inject\w*|drain\w*|splint\w*|"
+    r"brace|immobiliz\w*|physical therapy|imaging|x-ray|mri|ct scan|ultrasound|labs?|blood work)\b",
+    re.IGNORECASE,
+)
+_QUIET = re.compile(
+    r"\b(?:stable|well[- ]controlled|(?<!un)controlled|doing well|continue\w*|unchanged|at goal|no changes?)\b",
+    re.IGNORECASE,
+)
+
+
+def _quiet_problems(ordered: list[Candidate], ctx: Context) -> set[int]:
+    """Outpatient assessment problems the plan only continues ("stable, continue current
+    management") while another stated problem is worked on (a medication changed, tests ordered):
+    not the condition chiefly responsible for the services provided (OCG IV.G)."""
+    analyzed = ctx.analyzed
+    if analyzed is None or ctx.setting == "inpatient":
+        return set()
+    heads: list[tuple[str, int, int, Candidate]] = []  # (document, sentence start, section end, cand)
+    for cand in ordered:
+        for m in cand.mentions:
+            if m.section == "assessment_plan" and m.share >= 0.5 and m.affirmed and not m.historical:
+                document = analyzed.document(m.document_id)
+                heads.append((m.document_id, document.sentence_at(m.start)[0], document.section_at(m.start).end, cand))
+    if len({id(c) for *_, c in heads}) < 2:
+        return set()
+    heads.sort(key=lambda h: (h[0], h[1]))
+    busy: dict[int, bool] = {}
+    for i, (doc_id, start, section_end, cand) in enumerate(heads):
+        end = section_end
+        for later in heads[i + 1 :]:
+            if later[0] == doc_id and later[1] > start and later[3] is not cand:
+                end = min(end, later[1])
+                break
+        block = analyzed.document(doc_id).text[start:end]
+        managed = bool(_MANAGED.search(block))
+        quiet = not managed and bool(_QUIET.search(block))
+        busy[id(cand)] = busy.get(id(cand), False) or managed
+        if quiet:
+            busy.setdefault(id(cand), False)
+    if not any(busy.values()):
+        return set()
+    return {key for key, worked in busy.items() if not worked}
+
+
+@rule(
+    "ocg.II.principal.v3",
+    "II (principal diagnosis), IV.A-D, IV.G (first-listed diagnosis)",
+    "the condition chiefly responsible first: the final statement's first stated diagnosis; in an office "
+    "visit, a problem the plan works on before one it only continues",
+    stage="sequence",
+)
+def _principal_v3(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v3: IV.G -- the first-listed diagnosis is the one "chiefly responsible for the services
+    # provided".  When an office visit's assessment lists several problems and the plan only
+    # continues one ("stable, continue current management") while it changes a medication or
+    # orders tests for another, the one worked on is first, whatever the order of the list.
+    quiet = _quiet_problems(ordered, ctx)
+
+    def key(cand: Candidate) -> tuple:
+        status, (tier, stated, *rest) = _principal_key(cand)
+        return (status, tier, stated, id(cand) in quiet, *rest)
+
+    out = sorted(ordered, key=key)
+    if quiet and out and out != sorted(ordered, key=_principal_key):
+        out[0].rules.append("ocg.II.principal.v3")
+        out[0].steps.append(
+            "first-listed: the problem the plan works on; "
+            + ", ".join(c.code for c in ordered if id(c) in quiet)
+            + " only continued (OCG IV.G)"
+        )
+    return out
 
 
 # a manifestation code's title (OCG I.A.13); the claim edits use it too

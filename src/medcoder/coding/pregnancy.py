@@ -638,10 +638,21 @@ def _weeks(documents, pregnant: bool, admission: bool) -> tuple[int | None, Cue 
 
 
 def maternal_state(ctx: Context) -> Maternal | None:
-    """What the encounter's documents say about a pregnancy, or ``None`` when nothing does."""
+    """What the encounter's documents say about a pregnancy, or ``None`` when nothing does (read
+    once per encounter: every chapter 15 rule asks)."""
     analyzed = ctx.analyzed
     if analyzed is None:
         return None
+    memo = getattr(analyzed, "memo", None)
+    if memo is None:
+        return _maternal_state(ctx)
+    if "maternal" not in memo:
+        memo["maternal"] = _maternal_state(ctx)
+    return memo["maternal"]
+
+
+def _maternal_state(ctx: Context) -> Maternal | None:
+    analyzed = ctx.analyzed
     documents = list(getattr(analyzed, "documents", []))
     if not any(_ANY.search(d.text) for d in documents):
         return None

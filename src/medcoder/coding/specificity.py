@@ -38,6 +38,9 @@ def _specificity(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     for cand in cands:
         by_category.setdefault(cand.code[:3], []).append(cand)
     for siblings in by_category.values():
+        # only codes the words themselves name: a combination code a rule built (E11.22 from
+        # "diabetes" and "CKD") shares its wording with the other combinations of its condition
+        siblings = [c for c in siblings if _worded(c)]
         if len(siblings) < 2:
             continue
         # stronger first; on a tie the "unspecified" code before an "other specified" one the note
@@ -109,4 +112,124 @@ def _subsumed(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             if inside and not any(ref_covers(r, cand.code) for r in _additional_refs(ctx, other.code)):
                 _drop(cands, ctx, cand, "ocg.I.B.3.subsumed.v1", f"its words are part of {other.code} (OCG I.B.2-3)")
                 break
+    return cands
+
+
+def _words(m) -> frozenset[str]:
+    from medcoder.extract.matcher import normalise_term
+
+    return frozenset(normalise_term(m.text))
+
+
+@rule("ocg.I.B.3.specificity.v2", "I.B.2-3", "one code per condition: the sibling the words support best")
+def _specificity_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: also across mentions that do not overlap.  A code of a category one of whose wordings is
+    # contained in a fuller wording of a sibling names the same condition less specifically:
+    # "hematuria" beside "gross hematuria" (R31.9 / R31.0), "chronic kidney disease" beside "chronic
+    # kidney disease stage 3b" (N18.9 / N18.32), "back pain" beside "low back pain".
+    cands = _specificity(cands, ctx)
+    rule_id = "ocg.I.B.3.specificity.v2"
+    by_category: dict[str, list[Candidate]] = {}
+    for cand in cands:
+        by_category.setdefault(cand.code[:3], []).append(cand)
+    for siblings in by_category.values():
+        # only codes the words themselves name: a combination code a rule built (E11.22 from
+        # "diabetes" and "CKD") shares its wording with the other combinations of its condition
+        siblings = [c for c in siblings if _worded(c)]
+        if len(siblings) < 2:
+            continue
+        for cand in list(siblings):
+            mine = [_words(m) for m in _lexical(cand) if not m.negated]
+            if not mine or cand not in cands:
+                continue
+            fuller = next(
+                (
+                    other
+                    for other in siblings
+                    if other is not cand
+                    and other in cands
+                    and any(w < _words(n) for w in mine for n in _lexical(other) if not n.negated)
+                ),
+                None,
+            )
+            if fuller is not None:
+                _drop(
+                    cands, ctx, cand, rule_id, f"{fuller.code} names the same condition more specifically (OCG I.B.2-3)"
+                )
+                # the same condition: where the less specific wording stood (a diagnosis list's
+                # "1. Hematuria") is where the fuller code is stated, for sequencing and evidence
+                known = {(m.document_id, m.start, m.end) for m in fuller.mentions}
+                fuller.mentions.extend(m for m in cand.mentions if (m.document_id, m.start, m.end) not in known)
+                fuller.confidence = max(fuller.confidence, cand.confidence)
+                if rule_id not in fuller.rules:
+                    fuller.rules.append(rule_id)
+                fuller.steps.append(f"the more specific of {fuller.code} and {cand.code} (OCG I.B.2-3)")
+    return cands
+
+
+def _worded(cand: Candidate) -> bool:
+    """Is the code what its wording matched (resolved by side or episode), not a rule's combination?"""
+    code = cand.code.replace(".", "")
+    return any(code.startswith(m.replace(".", "")) for m in cand.matched)
+
+
+# The Alphabetic Index's own "with" subterms a sibling's "use additional code" list does not spell
+# out: "Hyperplasia, prostate -> with lower urinary tract symptoms (LUTS) N40.1; urinary obstruction
+# N40.1" (a bladder-neck obstruction is a urinary obstruction).
+WITH_INDEX_EXTRAS = {"N40.1": ("N32.0", "N13.9", "R33.9", "R39.1")}
+
+
+@rule(
+    "ocg.I.A.15.with.v1",
+    'I.A.15, I.A.13 ("with"; the tabular\'s "use additional code" list names what "with" means)',
+    "a code titled 'without X' becomes its sibling 'with X' when X is documented",
+)
+def _with_sibling(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG I.A.15: "with" links two conditions when the classification does.  Where a category has a
+    # "... without X" code and a "... with X" sibling whose "use additional code" note lists the
+    # codes of X (N40.0 "BPH without lower urinary tract symptoms" / N40.1 "with LUTS": use
+    # additional code for nocturia, urinary frequency, retention, obstruction ...), a documented X
+    # makes it the "with" code, and X's own code stays after it, as the note asks.
+    from medcoder.coding.guidelines import ref_covers
+
+    rule_id = "ocg.I.A.15.with.v1"
+    for cand in list(cands):
+        node = ctx.index.get(cand.code)
+        if node is None or " without " not in f" {node.description} " or node.parent is None:
+            continue
+        wanted = node.description.replace(" without ", " with ", 1)
+        parent = ctx.index.get(node.parent)
+        siblings = [ctx.index.get(c) for c in (parent.children if parent else [])]
+        sibling = next((s for s in siblings if s is not None and s.description == wanted and s.billable), None)
+        if sibling is None or any(c.code == sibling.code for c in cands):
+            continue
+        refs = [
+            r
+            for n in ctx.kb.cm_notes(ctx.kb.cm(sibling.code, release_id=ctx.index.release_id)) or []
+            if n.type == "useAdditionalCode"
+            for r in n.refs
+        ]  # type: ignore[attr-defined]
+        refs += list(WITH_INDEX_EXTRAS.get(sibling.code, ()))
+        partner = next(
+            (
+                o
+                for o in cands
+                if o is not cand
+                and any(m.affirmed for m in o.mentions)
+                and any(ref_covers(r, o.code) or (len(r) >= 3 and o.code[:3] == r[:3] and r[0] in "RN") for r in refs)
+            ),
+            None,
+        )
+        if partner is None:
+            continue
+        old = cand.code
+        cand.code = sibling.code
+        cand.rules.append(rule_id)
+        cand.steps.append(
+            f"{old} + {partner.code} -> {sibling.code} ({sibling.description}): the 'with' code, whose "
+            f"'use additional code' note names {partner.code}; {partner.code} stays after it (OCG I.A.15, I.A.13)"
+        )
+        if rule_id not in partner.rules:
+            partner.rules.append(rule_id)
+        partner.steps.append(f"kept after {sibling.code}, as its 'use additional code' note asks (OCG I.A.13)")
     return cands

@@ -46,7 +46,7 @@ def _live(cand: Candidate) -> list[Mention]:
 def _findings(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     for cand in list(cands):
         live = _live(cand)
-        if live and all(m.section in FINDING_SECTIONS for m in live):
+        if live and all(m.section in FINDING_SECTIONS for m in live) and not _refines(cand, live, cands):
             where = sorted({m.section.replace("_", " ") for m in live})
             _drop(
                 cands,
@@ -56,6 +56,22 @@ def _findings(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 f"not coded: only in {', '.join(where)} (a finding, not the provider's diagnosis; OCG III.B)",
             )
     return cands
+
+
+def _refines(cand: Candidate, live: list[Mention], cands: list[Candidate]) -> bool:
+    """The finding's wording is a fuller form of a diagnosis the provider states elsewhere in the
+    encounter ("gross hematuria" in the review of systems, "Hematuria" in the diagnoses): it gives
+    that diagnosis its specificity (OCG I.B.2-3), and the specificity rule keeps one of the two."""
+    from medcoder.extract.matcher import normalise_term
+
+    mine = [frozenset(normalise_term(m.text)) for m in live]
+    for other in cands:
+        if other is cand or other.code[:3] != cand.code[:3]:
+            continue
+        stated = [m for m in _live(other) if m.section not in FINDING_SECTIONS]
+        if any(frozenset(normalise_term(m.text)) < w for m in stated for w in mine):
+            return True
+    return False
 
 
 @rule(
@@ -105,6 +121,74 @@ def _statement(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             cand,
             "ocg.IV.J.statement.v1",
             f"not coded: only in {', '.join(where)} (a past or listed condition the encounter does not address)",
+        )
+    return cands
+
+
+# Signs and symptoms (chapter 18, R00-R69) and the pain codes of other chapters a note's complaint
+# becomes ("back pain" M54.9, "knee pain" M25.56-, "leg pain" M79.60-)
+SYMPTOM_PREFIXES = (
+    "R0",
+    "R1",
+    "R2",
+    "R3",
+    "R4",
+    "R50",
+    "R51",
+    "R52",
+    "R53",
+    "R54",
+    "R55",
+    "R56",
+    "R57",
+    "R58",
+    "R59",
+    "R6",
+    "M54",
+    "M25.5",
+    "M79.6",
+)
+
+
+def _stated(m: Mention) -> bool:
+    return m.section in STATEMENT_SECTIONS and m.share >= 0.5 and not m.historical
+
+
+@rule(
+    "ocg.IV.D.symptoms.v1",
+    "IV.D, I.B.4-5 (signs and symptoms are not coded when a definitive diagnosis explains them)",
+    "an office visit's complaint, when the assessment states the diagnoses and does not list it",
+    before=COMBINING_RULES,
+)
+def _explained_symptoms(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # IV.D: "codes for signs and symptoms ... are acceptable for reporting purposes when a related
+    # definitive diagnosis has not been established".  When the assessment states its diagnoses as
+    # a list ("Acute lumbar strain.", "Kidney stone.") and a symptom appears only in the complaint,
+    # the HPI or the assessment's opening summary ("presents with back pain"), the diagnoses are
+    # what the visit found: the symptom is theirs, not a problem of its own.  A symptom the
+    # assessment lists as a problem stays (IV.D: no diagnosis established for it).
+    if ctx.setting == "inpatient":
+        return cands
+    diagnosed = [
+        c
+        for c in cands
+        if not c.code.startswith(SYMPTOM_PREFIXES)
+        and not c.code.startswith(STATUS_PREFIXES)
+        and any(_stated(m) and m.section == "assessment_plan" for m in _live(c))
+    ]
+    if not diagnosed:
+        return cands
+    for cand in list(cands):
+        live = _live(cand)
+        if not live or not cand.code.startswith(SYMPTOM_PREFIXES) or any(_stated(m) for m in live):
+            continue
+        _drop(
+            cands,
+            ctx,
+            cand,
+            "ocg.IV.D.symptoms.v1",
+            f"not coded: a complaint the assessment's diagnoses ({', '.join(c.code for c in diagnosed[:3])}) "
+            "account for; the assessment does not list it (OCG IV.D)",
         )
     return cands
 

@@ -38,7 +38,14 @@ GENERIC_WORDS = frozenset(
     "counseling stress".split()
 )
 _HEAD_OF_SITE = re.compile(r"^(?P<head>\w+(?: \w+)?) (?:of|in) (?:the )?(?P<site>\w+(?: \w+){0,2})$", re.IGNORECASE)
-_UNSPECIFIED_CLAUSE = re.compile(r",\s*(?:of\s+)?unspecified\b[^,]*", re.IGNORECASE)
+# ", unspecified organism / site / type ...": the axis the note need not name; but "Fistula,
+# unspecified joint" keeps "joint" (a fistula of a joint, side not given)
+_UNSPECIFIED_CLAUSE = re.compile(
+    r",\s*(?:of\s+)?unspecified\s+(?:organism|site|type|part|parts|severity|side|laterality|trimester|stage|"
+    r"degree|nature|cause|location|level|region|lobe|chamber|kind|form|phase|bacteria|virus|agent|drug|"
+    r"substance|mechanism|complication|episode)\b[^,]*",
+    re.IGNORECASE,
+)
 _OTHER = re.compile(r"\bother\b", re.IGNORECASE)
 _EPISODE = re.compile(r",?\s*\b(?:initial|subsequent) encounter\b.*$|,?\s*\bsequela\b$", re.IGNORECASE)
 

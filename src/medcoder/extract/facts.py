@@ -51,6 +51,9 @@ class AnalyzedEncounter:
     encounter: object
     documents: list[AnalyzedDocument]
     facts: list[ConditionFact] = field(default_factory=list)
+    # what later stages derive from the documents once per encounter (e.g. the pregnancy state the
+    # chapter 15 rules all read), so no rule reads the same text twice
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def document(self, document_id: str) -> AnalyzedDocument:
         for document in self.documents:
@@ -75,6 +78,7 @@ def find_facts(document: AnalyzedDocument, vocabulary) -> list[ConditionFact]:
         found: list[ConditionFact] = []
         clauses = clause_tokens(text, s_start, s_end, matcher.equivalents)
         sentence_words = sum(1 for clause in clauses for t in clause if not t.key.isdigit()) or 1
+        lead = _lead(clauses)
         for clause in clauses:
             grouped: dict[tuple[int, int, int], list[Match]] = {}
             for match in matcher.match_clause(clause):
@@ -95,9 +99,21 @@ def find_facts(document: AnalyzedDocument, vocabulary) -> list[ConditionFact]:
                         statement=order,
                         assertion=document.assess(target),
                         attributes=document.attributes(target),
-                        share=min(1.0, (words + min(m.gaps for m in matches)) / sentence_words),
+                        share=_share(start, words + min(m.gaps for m in matches), sentence_words, lead),
                     )
                 )
+        # "Right wrist Colles fracture": "wrist ... fracture" read across "Colles" is a looser
+        # reading of the complete wording "Colles fracture" that ends where it ends -- the word it
+        # skips is that wording's own; the site word is a modifier of it, not a second condition
+        found = [
+            fact
+            for fact in found
+            if not fact.gaps
+            or not any(
+                o is not fact and o.gaps == 0 and o.words >= 2 and fact.start < o.start and o.end == fact.end
+                for o in found
+            )
+        ]
         for fact in found:
             fact.covered_by = max(
                 (
@@ -119,3 +135,23 @@ def analyze_encounter(encounter, vocabulary=None) -> AnalyzedEncounter:
         for document in documents:
             analyzed.facts.extend(find_facts(document, vocabulary))
     return analyzed
+
+
+def _lead(clauses) -> tuple[int, int] | None:
+    """(start, words) of a statement's leading phrase: its first words up to the first comma or
+    conjunction ("Morbid obesity" of "1. Morbid obesity, status post gastric bypass.")."""
+    words = [t for t in clauses[0] if not t.key.isdigit()] if clauses else []
+    if not words:
+        return None
+    count = 1
+    while count < len(words) and not words[count].soft_break:
+        count += 1
+    return words[0].start, count
+
+
+def _share(start: int, words: int, sentence_words: int, lead: tuple[int, int] | None) -> float:
+    """How much of its statement a wording is; a wording that is the whole leading phrase of its
+    statement ("Morbid obesity, status post ...") is the statement's subject: it counts whole."""
+    if lead is not None and start == lead[0] and words >= lead[1]:
+        return 1.0
+    return min(1.0, words / sentence_words)

@@ -67,6 +67,11 @@ class _Node:
     comma_ok: bool = False  # a term has a comma before this word ("Chronic kidney disease, stage 3")
 
 
+def _capital_letter(word: str, after_a_word: bool) -> bool:
+    """ "Hepatitis A", "Influenza A": a capital A after a word is a type, not an article."""
+    return word == "A" and after_a_word
+
+
 def normalise_word(word: str) -> str:
     """Lower case, singular.  Deliberately not a stemmer: a stemmer makes "prostatitis" and
     "prostate", "hepatitis" and "hepatic", "depressed" and "depression" one word, and each of those
@@ -104,7 +109,7 @@ def _term_words(text: str, equivalents: Mapping[str, str]) -> list[tuple[str, bo
         if word.lower() in _CONJUNCTIONS:
             comma = True
             continue
-        if not key or word.lower() in FILLER:
+        if not key or (word.lower() in FILLER and not _capital_letter(word, bool(out))):
             continue  # as written: "Hers disease" keeps "hers", though its singular is a filler word
         out.append((key, comma and bool(out)))
         comma = False
@@ -146,7 +151,7 @@ def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str
             if lowered in _CONJUNCTIONS:
                 soft = True
                 continue
-            if lowered in FILLER:
+            if lowered in FILLER and not _capital_letter(word, bool(current)):
                 continue
             current.append(Token(_key(word, equivalents), m.start(), m.end(), soft))
             soft = False

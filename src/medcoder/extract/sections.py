@@ -142,13 +142,14 @@ def _normalise(label: str) -> str:
 
 # Candidate headers.  Branch ``line``: a label at the start of a line (any case) followed by a
 # colon or the end of the line.  Branch ``glued``: an upper-case label after a sentence end, or
-# after the ".," of MTSamples, followed by a colon -- not after a bare comma or semicolon, where
+# after the ".," (or ".  ,") of MTSamples, followed by a colon -- not after a bare comma or semicolon, where
 # upper-case labels are lab and stain names ("S100: positive; MELAN A: (+)").  Labels are short
 # and made of word characters and a few joiners; the dictionary decides whether a candidate is a
 # header.
 _CANDIDATE = re.compile(
     r"^[ \t]*(?P<line>[A-Za-z][A-Za-z0-9 /&'()\-.]{0,60}?)[ \t]*(?::|$)"
-    r"|(?:(?<=[.!?])|(?<=[.!?],))[ \t]*(?P<glued>[A-Z][A-Z0-9 /&'()\-]{0,60}?)[ \t]*:",
+    r"|(?:(?<=[.!?])|(?<=[.!?],)|(?<=[.!?] ,)|(?<=[.!?]  ,))[ \t]*(?P<glued>[A-Z][A-Z0-9 /&'()\-]{0,60}?)[ \t]*:"
+    r"|(?:^|(?<=[.!?],))[ \t]*(?P<listed>[A-Z][A-Z0-9 /&'()\-]{2,60}?),[ \t]*(?=1\.)",
     re.MULTILINE,
 )
 _GENERIC_MIN_LETTERS = 5
@@ -171,7 +172,11 @@ class Sectionizer:
         for match in _CANDIDATE.finditer(text):
             label = match.group("line")
             glued = label is None
-            if glued:
+            listed = match.group("listed") is not None  # "FINAL DIAGNOSES,1.  Morbid obesity" (MTSamples)
+            if listed:
+                label = match.group("listed")
+                start = match.start("listed")
+            elif glued:
                 label = match.group("glued")
                 start = match.start("glued")
             else:
@@ -182,6 +187,8 @@ class Sectionizer:
                 if glued and any(ch.islower() for ch in label):
                     continue
                 name = rule.in_operative_note if operative and rule.in_operative_note else rule.section
+            elif listed:
+                continue  # only a known title opens a section without its colon
             elif self._is_generic_header(label, text, match.end()):
                 name = "other"
             else:

@@ -1,0 +1,283 @@
+"""The reason for an encounter that is not a condition: routine and administrative examinations
+(OCG I.C.21.c.13, Z00.0- / Z00.12-), first-listed (OCG IV, I.C.21.c.16 "first-listed only").
+
+A visit *for* an annual physical is coded Z00.00 / Z00.01 (adult) or Z00.129 / Z00.121 (child)
+first, whatever chronic conditions the visit also notes ("pre-existing and chronic conditions and
+history codes may also be included as additional codes", I.C.21.c.13).  The examination must be the
+visit's purpose -- said in the chief complaint, or in the HPI as what the patient presents / is seen
+for -- not an earlier event the note recalls ("he was sent for the test as part of a routine
+physical": the visit is for the result, not the physical).  With abnormal findings (Z00.01 /
+Z00.121): a condition the visit's assessment names that is not a known chronic or history one -- a
+symptom or sign (chapter 18) assessed at the visit; otherwise without (Z00.00 / Z00.129).
+"""
+
+from __future__ import annotations
+
+import re
+
+from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.features import fact_confidence
+from medcoder.coding.guidelines import Context, rule
+
+RULE_ID = "ocg.I.C.21.c.13.v1"
+SEQUENCE_ID = "ocg.I.C.21.c.13.sequence.v1"
+
+_EXAM = (
+    r"(?:annual|yearly|routine|general|comprehensive|preventive|preventative|wellness|"
+    r"well(?:[- ](?:adult|child|woman|man))?)"
+    r"(?:\s+(?:adult|medical|health|physical|preventive|wellness|well))*"
+    r"\s+(?:physical\s+exam(?:ination)?|physical|exam(?:ination)?|check[- ]?up|visit|evaluation)"
+)
+# the chief complaint naming the exam ("Annual exam.", "CHIEF COMPLAINT: Annual physical")
+_IN_COMPLAINT = re.compile(rf"\b{_EXAM}\b", re.IGNORECASE)
+# the HPI saying the visit is for it ("presents for her annual exam", "is here for a routine physical")
+_VISIT_FOR = re.compile(
+    rf"\b(?:presents?|presented|presenting|comes?|came|is\s+here|are\s+here|here|seen|seeing\s+me|visit(?:s|ing)?|"
+    rf"returns?)\b[^.;]{{0,40}}?\bfor\s+(?:(?:her|his|their|an?|the|a\s+routine|this)\s+)*{_EXAM}\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b(\d{1,3})[- ](?:year|yr)s?[- ]old\b|\b(\d{1,2})[- ](?:month|week|day)s?[- ]old\b", re.IGNORECASE)
+_REASON_SECTIONS = ("chief_complaint", "reason_for_visit")
+_PURPOSE_SECTIONS = ("history_present_illness",)
+
+
+def _exam_mention(ctx: Context) -> Mention | None:
+    analyzed = ctx.analyzed
+    for document in getattr(analyzed, "documents", []):
+        text = document.text
+        for section in document.sections:
+            if section.name in _REASON_SECTIONS:
+                pattern = _IN_COMPLAINT
+            elif section.name == "unknown" and section.start == 0:
+                # a note without headers opens with its reason ("Annual physical examination, ...")
+                first = document.sentences[0] if document.sentences else (0, 0)
+                match = _IN_COMPLAINT.search(text, first[0], first[1])
+                if match and match.start() - first[0] <= 40:
+                    found = _mention(document, section, match)
+                    if found is not None:
+                        return found
+                continue
+            elif section.name in _PURPOSE_SECTIONS:
+                pattern = _VISIT_FOR
+            else:
+                continue
+            for match in pattern.finditer(text, section.start, section.end):
+                found = _mention(document, section, match)
+                if found is not None:
+                    return found
+    return None
+
+
+def _mention(document, section, match) -> Mention | None:
+    assertion = document.assess((match.start(), match.end()))
+    if assertion.negated or assertion.hypothetical or assertion.family or assertion.historical:
+        return None
+    return Mention(
+        document_id=document.document_id,
+        start=match.start(),
+        end=match.end(),
+        text=match.group(0),
+        source="index",
+        term="Examination (general) (routine) (of) (for) (adult) (annual) (periodic)",
+        score=1.0,
+        section=section.name,
+        words=len(match.group(0).split()),
+        share=1.0,
+        ref="Examination -> adult (general) -> Z00.00; with abnormal findings -> Z00.01; "
+        "child -> Z00.129 / Z00.121 (OCG I.C.21.c.13)",
+    )
+
+
+def _age(ctx: Context) -> int | None:
+    encounter = getattr(ctx.analyzed, "encounter", None)
+    patient = getattr(encounter, "patient", None)
+    if patient is not None and patient.age is not None:
+        return patient.age
+    for document in getattr(ctx.analyzed, "documents", []):
+        match = _AGE.search(document.text)
+        if match:
+            return int(match.group(1)) if match.group(1) else 0
+    return None
+
+
+_NEW = re.compile(
+    r"\b(?:new(?:ly)?(?:[- ](?:onset|diagnos\w*|finding|found))?|discovered|found to have|incidental)\b", re.I
+)
+
+
+def _abnormal(cands: list[Candidate], ctx: Context) -> Candidate | None:
+    """An abnormal finding of the examination: a sign or symptom the visit's assessment names, or a
+    condition the note says the examination newly found ("new diagnosis of hypertension")."""
+    for cand in cands:
+        for m in cand.mentions:
+            if not m.affirmed or m.historical or m.section not in ("assessment_plan", "unknown", "diagnoses"):
+                continue
+            if cand.code.startswith("R") and m.section != "unknown":
+                return cand
+            document = ctx.analyzed.document(m.document_id)
+            start, end = document.sentence_at(m.start)
+            if _NEW.search(document.text, start, end):
+                return cand
+    return None
+
+
+@rule(RULE_ID, "I.C.21.c.13", "a visit for a routine or annual examination: Z00.0- / Z00.12- as its reason")
+def _routine_exam(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.setting == "inpatient" or ctx.analyzed is None:
+        return cands
+    if any(c.code.startswith(("Z00", "Z34", "Z01")) for c in cands):
+        return cands
+    mention = _exam_mention(ctx)
+    if mention is None:
+        return cands
+    age = _age(ctx)
+    child = age is not None and age < 18
+    finding = _abnormal(cands, ctx)
+    codes = ("Z00.121", "Z00.129") if child else ("Z00.01", "Z00.00")
+    code = codes[0] if finding else codes[1]
+    if ctx.index.get(code) is None:
+        return cands
+    cand = Candidate(code, matched={code}, mentions=[mention])
+    cand.confidence = fact_confidence(cand)
+    cand.rules.append(RULE_ID)
+    who = "a child" if child else ("an adult" if age is not None else "age not stated: adult")
+    why = f"the visit is for {mention.text!r} ({who})"
+    why += f"; with the abnormal finding {finding.code} assessed" if finding else "; no abnormal finding assessed"
+    cand.steps.append(f"{why} -> {code} (OCG I.C.21.c.13)")
+    cands.append(cand)
+    return cands
+
+
+@rule(
+    SEQUENCE_ID, "I.C.21.c.13, IV", "the routine examination is the first-listed reason for the visit", stage="sequence"
+)
+def _exam_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Z00.0- / Z00.12- are first-listed: the examination is why the patient came; the chronic
+    # conditions it also notes follow, and its abnormal findings after it (I.C.21.c.13)
+    exams = [c for c in ordered if c.code.startswith("Z00") and RULE_ID in c.rules]
+    if not exams or ordered[0] is exams[0]:
+        return ordered
+    ordered.remove(exams[0])
+    ordered.insert(0, exams[0])
+    exams[0].rules.append(SEQUENCE_ID)
+    exams[0].steps.append("first-listed: the reason for the visit (OCG I.C.21.c.13, IV)")
+    return ordered
+
+
+# A family member's condition, reported for the patient as the family-history code of its kind
+# (OCG I.C.21.c.4).  Prefixes of the condition's code, most specific first -> the Z80-Z84 code whose
+# tabular title (and inclusion note, "conditions classifiable to ...") names that kind.
+FAMILY_HISTORY = (
+    (("C15", "C16", "C17", "C18", "C19", "C20", "C21", "C22", "C23", "C24", "C25", "C26"), "Z80.0"),
+    (("C33", "C34"), "Z80.1"),
+    (("C30", "C31", "C32", "C37", "C38", "C39"), "Z80.2"),
+    (("C50",), "Z80.3"),
+    (("C56",), "Z80.41"),
+    (("C61",), "Z80.42"),
+    (("C62",), "Z80.43"),
+    (("C51", "C52", "C53", "C54", "C55", "C57", "C58", "C60", "C63"), "Z80.49"),
+    (("C64", "C65"), "Z80.51"),
+    (("C67",), "Z80.52"),
+    (("C66", "C68"), "Z80.59"),
+    (("C91", "C92", "C93", "C94", "C95"), "Z80.6"),
+    (("C81", "C82", "C83", "C84", "C85", "C86", "C88", "C90", "C96"), "Z80.7"),
+    (("C80",), "Z80.9"),
+    (("C",), "Z80.8"),
+    (("E08", "E09", "E10", "E11", "E13"), "Z83.3"),
+    (("E78.01",), "Z83.42"),
+    (("E78",), "Z83.438"),
+    (("E",), "Z83.49"),
+    (("I60", "I61", "I62", "I63", "I64", "I69"), "Z82.3"),
+    (("I46",), "Z82.41"),
+    (("I",), "Z82.49"),
+    (("F10",), "Z81.1"),
+    (("F11", "F12", "F13", "F14", "F15", "F16", "F18", "F19"), "Z81.3"),
+    (("F70", "F71", "F72", "F73", "F78", "F79"), "Z81.0"),
+    (("F",), "Z81.8"),
+    (("G",), "Z82.0"),
+    (("J40", "J41", "J42", "J43", "J44", "J45", "J47"), "Z82.5"),
+    (("J",), "Z83.6"),
+    (("Q61",), "Z82.71"),
+    (("Q",), "Z82.79"),
+    (("M80", "M81"), "Z82.62"),
+    (("M05", "M06", "M08", "M15", "M16", "M17", "M18", "M19"), "Z82.61"),
+    (("M",), "Z82.69"),
+    (("D5", "D6", "D7", "D80", "D81", "D82", "D83", "D84", "D86", "D89"), "Z83.2"),
+    (("K",), "Z83.79"),
+    (("L",), "Z84.0"),
+    (("N0", "N1", "N20", "N21", "N22", "N23", "N25", "N26", "N27", "N28", "N29"), "Z84.1"),
+    (("B20",), "Z83.0"),
+    (("A", "B"), "Z83.1"),
+    (("H40",), "Z83.511"),
+    (("H54",), "Z82.1"),
+    (("H90", "H91"), "Z82.2"),
+    (("H6", "H7", "H8", "H9"), "Z83.52"),
+    (("H",), "Z83.518"),
+)
+FAMILY_ID = "ocg.I.C.21.c.4.family.v1"
+# words that name a kind of disease, not where it is: they relate nothing ("cancer" and "cancer")
+_KIND_WORDS = frozenset(
+    "cancer carcinoma malignancy malignant neoplasm tumor disease disorder syndrome chronic acute history "
+    "of the and with type failure infection".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _KIND_WORDS}
+
+
+def family_history_code(code: str) -> str | None:
+    """The Z80-Z84 category for a family member's condition coded ``code`` (None: none fits)."""
+    plain = code.replace(".", "")
+    for prefixes, target in FAMILY_HISTORY:
+        if any(plain.startswith(p.replace(".", "")) for p in prefixes):
+            return target
+    return None
+
+
+@rule(FAMILY_ID, "I.C.21.c.4", "a family member's condition is the patient's family-history Z code (Z80-Z84)")
+def _family_history(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # The family rule removed the condition's own code ("Father has type 2 diabetes" is not the
+    # patient's E11.9); the family history it documents is reported with Z80-Z84 (I.C.21.c.4).
+    # A family history list (the FAMILY HISTORY section) is background a coder reports only when it
+    # bears on the encounter: a screening or examination visit, or where the HPI / assessment
+    # discusses it ("Mother had colon cancer at 50; colonoscopy today").
+    # A family history list entry also bears on the visit when it names the site of a condition the
+    # patient is seen for ("breast cancer" in the mother, bilateral breast cysts followed today).
+    screening = any(c.code.startswith(("Z00", "Z01", "Z12", "Z13")) for c in cands)
+    have = {c.code[:5] for c in cands if c.code.startswith(("Z80", "Z81", "Z82", "Z83", "Z84"))}
+    own_words = {
+        w
+        for c in cands
+        for m in c.mentions
+        if m.affirmed and not m.historical and m.section != "family_history"
+        for w in _content_words(m.text)
+    }
+    for removed, rule_id in list(ctx.removed):
+        if not rule_id.startswith("ocg.assertion.family"):
+            continue
+        family = [
+            m
+            for m in removed.mentions
+            if m.family
+            and not m.negated
+            and (screening or m.section != "family_history" or _content_words(m.text) & own_words)
+        ]
+        target = family_history_code(removed.code)
+        if not family or target is None:
+            continue
+        resolution = ctx.index.resolve(target, None, None, False)
+        if resolution is None or resolution.code[:5] in have:
+            continue
+        code = resolution.code
+        existing = next((c for c in cands if c.code == code), None)
+        if existing is None:
+            existing = Candidate(code, matched={target}, mentions=list(family))
+            existing.confidence = fact_confidence(existing)
+            cands.append(existing)
+            have.add(code[:5])
+        existing.rules.append(FAMILY_ID)
+        existing.steps.append(
+            f"a family member's {removed.code} ({family[0].text!r}) -> family history {code} (OCG I.C.21.c.4)"
+        )
+    return cands
