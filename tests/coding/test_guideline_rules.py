@@ -613,6 +613,53 @@ CASES = [
     ),
     pytest.param(
         RuleCase(
+            "ocg.I.C.6.a.dominance",
+            "NEUROLOGY CLINIC\nASSESSMENT AND PLAN:\n1. Left hemiplegia from a spinal cord lesion; the patient is "
+            "right-handed. Continue physical therapy.\n",
+            present=("G81.94",),
+            absent=("G81.92",),
+            tagged=("G81.94",),
+            off_present=("G81.92",),
+        ),
+        id="OCG-I.C.6.a:left-side-in-a-right-handed-patient-is-nondominant",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.9.d.sequelae",
+            "OUTPATIENT PHYSICAL THERAPY EVALUATION\nASSESSMENT: Right hemiplegia following a cerebral infarction "
+            "last year. Patient is left-handed. Gait training twice weekly.\n",
+            present=("I69.353",),
+            absent=("I63", "G81"),
+            tagged=("I69.353",),
+            off_absent=("I69",),
+        ),
+        id="OCG-I.C.9.d:hemiplegia-after-last-years-stroke-is-I69.353-not-the-stroke",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.B.14.bmi",
+            "BARIATRIC CLINIC\nVITALS: BMI 42.3 per the dietitian.\nASSESSMENT AND PLAN:\n1. Morbid obesity. "
+            "Counseled on bariatric surgery options.\n",
+            present=("E66.01", "Z68.41"),
+            tagged=("Z68.41",),
+            off_absent=("Z68",),
+        ),
+        id="OCG-I.B.14:BMI-from-the-dietitian-with-the-providers-obesity-Z68.41",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.1.b.organism",
+            "URGENT CARE\nASSESSMENT AND PLAN:\n1. Urinary tract infection. Urine culture grew extended-spectrum "
+            "beta-lactamase (ESBL) producing Klebsiella pneumoniae. Start nitrofurantoin.\n",
+            present=("N39.0", "B96.1", "Z16.12"),
+            first="N39.0",
+            tagged=("B96.1",),
+            off_absent=("B96", "Z16"),
+        ),
+        id="OCG-I.C.1.b-c:organism-and-resistance-of-a-urinary-tract-infection",
+    ),
+    pytest.param(
+        RuleCase(
             "ocg.I.C.21.c.13",
             "HISTORY OF PRESENT ILLNESS\n\nA 9-year-old boy who comes in for his well child visit. Mother reports "
             "a cough for two days.\n\nASSESSMENT\n\n1. Cough.\n",

@@ -281,3 +281,67 @@ def _family_history(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             f"a family member's {removed.code} ({family[0].text!r}) -> family history {code} (OCG I.C.21.c.4)"
         )
     return cands
+
+
+BMI_ID = "ocg.I.B.14.bmi.v1"
+_BMI = re.compile(
+    r"\b(?:BMI|body mass index)\b(?:\s+(?:of|is|was|=|:|at|today))*\s*:?\s*(\d{2}(?:\.\d)?)\b", re.IGNORECASE
+)
+# the conditions a BMI code goes with (I.B.14: "the associated diagnosis (such as overweight,
+# obesity, or pressure ulcer) must be documented by the patient's provider")
+_WEIGHT_CONDITIONS = ("E66", "E40", "E41", "E42", "E43", "E44", "E45", "E46", "R63.6", "E88.82")
+
+
+def bmi_code(value: float) -> str:
+    """Z68 code for an adult's BMI (Z68.1 under 20 ... Z68.45 at 70 and over)."""
+    if value < 20:
+        return "Z68.1"
+    if value < 40:
+        return f"Z68.{int(value)}"
+    for limit, code in ((45, "Z68.41"), (50, "Z68.42"), (60, "Z68.43"), (70, "Z68.44")):
+        if value < limit:
+            return code
+    return "Z68.45"
+
+
+@rule(BMI_ID, "I.B.14, I.C.21.c.3", "an adult's documented BMI (Z68) with the weight diagnosis the provider states")
+def _bmi(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.B.14: the BMI may come from a dietitian or nurse; it is reported only with an associated
+    # condition the provider documents (obesity, overweight, malnutrition, underweight).  Adults
+    # (20 and over) only: children's BMI is a percentile (Z68.5-).
+    if ctx.analyzed is None or any(c.code.startswith("Z68") for c in cands):
+        return cands
+    condition = next((c for c in cands if c.code.startswith(_WEIGHT_CONDITIONS)), None)
+    age = _age(ctx)
+    if condition is None or (age is not None and age < 20):
+        return cands
+    for document in ctx.analyzed.documents:
+        match = _BMI.search(document.text)
+        if match is None:
+            continue
+        value = float(match.group(1))
+        if not 10 <= value <= 100:
+            continue
+        code = bmi_code(value)
+        if ctx.index.get(code) is None:
+            return cands
+        mention = Mention(
+            document_id=document.document_id,
+            start=match.start(),
+            end=match.end(),
+            text=match.group(0),
+            source="index",
+            term="Body mass index (BMI) -> adult",
+            score=1.0,
+            section=document.section_at(match.start()).name,
+            words=2,
+            share=1.0,
+            ref="Body, bodies -> mass index (BMI) -> adult -> Z68.- by value (OCG I.B.14)",
+        )
+        cand = Candidate(code, matched={code}, mentions=[mention])
+        cand.confidence = fact_confidence(cand)
+        cand.rules.append(BMI_ID)
+        cand.steps.append(f"BMI {value:g} with {condition.code} -> {code} (OCG I.B.14)")
+        cands.append(cand)
+        return cands
+    return cands

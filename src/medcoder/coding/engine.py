@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
 from medcoder.coding import (
+    cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above
     encounters,  # noqa: F401 - registers ocg.I.C.21.c.13 (routine examinations), after pregnancy
+    organisms,  # noqa: F401 - registers ocg.I.C.1.b (organism B95-B96, resistance Z16)
     pregnancy,  # noqa: F401 - registers ocg.I.C.15 (chapter 15), last
     specificity,  # noqa: F401 - registers ocg.I.B.3.specificity
     statements,  # noqa: F401 - registers ocg.III.B.findings, ocg.IV.J.statement
