@@ -97,6 +97,9 @@ PHRASINGS = [
     pytest.param("inpatient", "Acute bilateral PE.", "I26.99", id="acute-pe-abbrev"),
     pytest.param("ed", "Right femoral DVT.", "I82.411", id="femoral-dvt-right"),
     pytest.param("ed", "Left popliteal vein DVT.", "I82.432", id="popliteal-dvt"),
+    pytest.param("office", "Frequent PACs.", "I49.1", id="pacs"),
+    pytest.param("inpatient", "CHF exacerbation.", "I50.9", id="chf-exacerbation-abbrev"),
+    pytest.param("office", "CAD s/p PCI.", "Z95.5", id="s-p-pci"),
     # --- pulmonary -------------------------------------------------------------------------------
     pytest.param("office", "COPD, stable.", "J44.9", id="copd"),
     pytest.param("inpatient", "COPD exacerbation.", "J44.1", id="copd-exacerbation"),
@@ -157,6 +160,11 @@ PHRASINGS = [
     pytest.param("ed", "Pleurisy.", "R09.1", id="pleurisy"),
     pytest.param("office", "Influenza B.", "J10.1", id="influenza-b"),
     pytest.param("ed", "Influenza type A.", "J10.1", id="influenza-type-a"),
+    pytest.param("office", "LRTI.", "J22", id="lrti"),
+    pytest.param("inpatient", "ARDS.", "J80", id="ards"),
+    pytest.param("office", "ILD.", "J84.9", id="ild"),
+    pytest.param("inpatient", "PNA.", "J18.9", id="pna-abbrev"),
+    pytest.param("office", "ILI.", "J11.1", id="ili"),
     # --- endocrine / metabolic -------------------------------------------------------------------
     pytest.param("office", "T2DM, A1c at goal.", "E11.9", id="t2dm"),
     pytest.param("office", "Type 2 diabetes with hyperglycemia.", "E11.65", id="t2dm-hyperglycemia"),
@@ -215,6 +223,17 @@ PHRASINGS = [
     pytest.param("inpatient", "Hypoalbuminemia.", "E88.09", id="hypoalbuminemia"),
     pytest.param("inpatient", "Fluid overload.", "E87.70", id="fluid-overload"),
     pytest.param("inpatient", "Hypovolemia.", "E86.1", id="hypovolemia"),
+    pytest.param("office", "DM, diet controlled.", "E11.9", id="dm-abbrev"),
+    pytest.param("office", "T1DM on insulin pump.", "E10.9", id="t1dm-abbrev"),
+    pytest.param("inpatient", "HHS.", "E11.00", id="hhs"),
+    pytest.param("office", "DM2 with diabetic nephropathy.", "E11.21", id="dm2-nephropathy-abbrev"),
+    pytest.param("office", "Type 1 diabetes with diabetic retinopathy.", "E10.319", id="t1dm-retinopathy"),
+    pytest.param("inpatient", "HypoK.", "E87.6", id="hypok-abbrev"),
+    pytest.param("inpatient", "HypoNa.", "E87.1", id="hypona-abbrev"),
+    pytest.param("office", "Vit D deficiency.", "E55.9", id="vit-d-def-abbrev"),
+    pytest.param("office", "T2DM with diabetic retinopathy.", "E11.319", id="dm2-retinopathy-abbrev"),
+    pytest.param("office", "Pre-DM.", "R73.03", id="prediabetes-abbrev"),
+    pytest.param("inpatient", "Hypomag.", "E83.42", id="hypomag-abbrev"),
     # --- hematology / immunology -----------------------------------------------------------------
     pytest.param("office", "Iron deficiency anemia.", "D50.9", id="iron-deficiency-anemia"),
     pytest.param("office", "Anemia.", "D64.9", id="anemia"),
@@ -240,6 +259,9 @@ PHRASINGS = [
     pytest.param("office", "MGUS.", "D47.2", id="mgus"),
     pytest.param("office", "CLL.", "C91.10", id="cll"),
     pytest.param("office", "Multiple myeloma.", "C90.00", id="multiple-myeloma"),
+    pytest.param("inpatient", "DIC.", "D65", id="dic"),
+    pytest.param("inpatient", "AML.", "C92.00", id="aml"),
+    pytest.param("office", "CML.", "C92.10", id="cml"),
     # --- kidney / urology ------------------------------------------------------------------------
     pytest.param("office", "CKD 3b.", "N18.32", id="ckd-3b"),
     pytest.param("office", "CKD stage 3a.", "N18.31", id="ckd-3a"),
@@ -291,6 +313,10 @@ PHRASINGS = [
     pytest.param("ed", "Right testicular pain.", "N50.811", id="testicular-pain-right"),
     pytest.param("office", "Undescended testis.", "Q53.9", id="undescended-testis"),
     pytest.param("office", "Balanitis.", "N48.1", id="balanitis"),
+    pytest.param("office", "CKD.", "N18.9", id="ckd-abbrev"),
+    pytest.param("inpatient", "ATN.", "N17.0", id="atn"),
+    pytest.param("office", "OAB.", "N32.81", id="oab-abbrev"),
+    pytest.param("office", "SUI.", "N39.3", id="sui-abbrev"),
     # --- digestive -------------------------------------------------------------------------------
     pytest.param("office", "GERD.", "K21.9", id="gerd"),
     pytest.param("office", "GERD with esophagitis.", "K21.00", id="gerd-esophagitis"),
@@ -381,6 +407,14 @@ PHRASINGS = [
     pytest.param("office", "Hepatitis C, chronic, treatment naive.", "B18.2", id="hepatitis-c-chronic-comma"),
     pytest.param("office", "Hepatitis B, chronic, on tenofovir.", "B18.1", id="hepatitis-b-chronic-comma"),
     pytest.param("office", "Hepatitis C screening.", "Z11.59", id="hep-c-screening"),
+    pytest.param("ed", "Abd pain.", "R10.9", id="abd-pain"),
+    pytest.param("ed", "N/V.", "R11.2", id="n-v-abbrev"),
+    pytest.param("inpatient", "GIB.", "K92.2", id="gib-abbrev"),
+    pytest.param("inpatient", "UGIB.", "K92.2", id="ugib"),
+    pytest.param("ed", "ETOH abuse.", "F10.10", id="etoh-abuse"),
+    pytest.param("ed", "LLQ pain.", "R10.32", id="llq-pain"),
+    pytest.param("ed", "RUQ pain.", "R10.11", id="ruq-pain"),
+    pytest.param("inpatient", "LGIB.", "K92.2", id="lgib"),
     # --- musculoskeletal -------------------------------------------------------------------------
     pytest.param("office", "LBP.", "M54.50", id="lbp"),
     pytest.param("office", "Chronic low back pain.", "M54.50", id="chronic-low-back-pain"),
@@ -460,6 +494,9 @@ PHRASINGS = [
     pytest.param("office", "Right metatarsalgia.", "M77.41", id="metatarsalgia"),
     pytest.param("office", "TMJ dysfunction.", "M26.609", id="tmj-dysfunction"),
     pytest.param("office", "Left index finger trigger finger.", "M65.322", id="trigger-finger-index"),
+    pytest.param("office", "DJD.", "M19.90", id="djd"),
+    pytest.param("office", "Lumbar HNP.", "M51.26", id="lumbar-hnp-abbrev"),
+    pytest.param("office", "Right RTC tear.", "M75.101", id="rct-abbrev"),
     # --- injuries (sports, falls, ED) ------------------------------------------------------------
     pytest.param("ed", "Right ankle sprain.", "S93.401A", id="ankle-sprain-right"),
     pytest.param("ed", "Left ATFL sprain.", "S93.492A", id="atfl-sprain"),
@@ -577,6 +614,8 @@ PHRASINGS = [
     pytest.param("office", "Complex regional pain syndrome of the right upper limb.", "G90.511", id="crps-right-arm"),
     pytest.param("office", "Sleep apnea.", "G47.30", id="sleep-apnea"),
     pytest.param("office", "Hypersomnia.", "G47.10", id="hypersomnia"),
+    pytest.param("inpatient", "Nontraumatic SAH.", "I60.9", id="sah"),
+    pytest.param("ed", "AMS.", "R41.82", id="ams-abbrev"),
     # --- psychiatry / substance use --------------------------------------------------------------
     pytest.param("office", "MDD, recurrent, moderate.", "F33.1", id="mdd-recurrent-moderate"),
     pytest.param(
@@ -677,6 +716,8 @@ PHRASINGS = [
     pytest.param("office", "Sialolithiasis.", "K11.5", id="sialolithiasis"),
     pytest.param("ed", "Dental pain.", "K08.89", id="dental-pain"),
     pytest.param("office", "Gingivitis.", "K05.10", id="gingivitis"),
+    pytest.param("office", "Bilateral OME.", "H65.93", id="ome-abbrev"),
+    pytest.param("office", "Bilateral SNHL.", "H90.3", id="snhl-abbrev"),
     # --- eye -------------------------------------------------------------------------------------
     pytest.param("office", "Conjunctivitis.", "H10.9", id="conjunctivitis"),
     pytest.param("office", "Allergic conjunctivitis, bilateral.", "H10.13", id="allergic-conjunctivitis"),
@@ -698,6 +739,8 @@ PHRASINGS = [
     pytest.param("office", "Strabismus.", "H50.9", id="strabismus"),
     pytest.param("office", "Vitreous floaters, right eye.", "H43.391", id="floaters-right"),
     pytest.param("ed", "Right eye pain.", "H57.11", id="eye-pain-right"),
+    pytest.param("office", "ARMD.", "H35.30", id="armd"),
+    pytest.param("office", "POAG, bilateral.", "H40.1130", id="poag-abbrev"),
     # --- skin ------------------------------------------------------------------------------------
     pytest.param("inpatient", "Cellulitis of the left lower leg.", "L03.116", id="cellulitis-left-lower-leg"),
     pytest.param("ed", "Cellulitis of the right hand.", "L03.113", id="cellulitis-right-hand"),
@@ -774,6 +817,8 @@ PHRASINGS = [
     pytest.param("ed", "Anaphylaxis.", "T78.2XXA", id="anaphylaxis"),
     pytest.param("inpatient", "RLE cellulitis.", "L03.115", id="cellulitis-rle-abbrev"),
     pytest.param("inpatient", "Stage 3 pressure ulcer of the left heel.", "L89.623", id="pressure-ulcer-heel"),
+    pytest.param("office", "BCC.", "C44.91", id="bcc-abbrev"),
+    pytest.param("office", "BCC of the left cheek.", "C44.319", id="bcc-cheek"),
     # --- infections ------------------------------------------------------------------------------
     pytest.param("inpatient", "Sepsis.", "A41.9", id="sepsis"),
     pytest.param("inpatient", "MRSA infection.", "A49.02", id="mrsa-infection"),
@@ -829,6 +874,8 @@ PHRASINGS = [
     pytest.param("office", "ASCUS on Pap smear.", "R87.610", id="ascus"),
     pytest.param("office", "Female infertility.", "N97.9", id="female-infertility"),
     pytest.param("office", "Premenstrual syndrome.", "N94.3", id="pms"),
+    pytest.param("office", "AUB.", "N93.9", id="aub-abbrev"),
+    pytest.param("office", "PMB.", "N95.0", id="pmb-abbrev"),
     # --- symptoms and findings -------------------------------------------------------------------
     pytest.param("ed", "Fever.", "R50.9", id="fever"),
     pytest.param("office", "Fatigue.", "R53.83", id="fatigue"),
@@ -868,6 +915,12 @@ PHRASINGS = [
     pytest.param("office", "Family history of diabetes.", "Z83.3", id="family-history-diabetes"),
     pytest.param("office", "Family history of CAD.", "Z82.49", id="family-history-cad"),
     pytest.param("office", "Homelessness.", "Z59.00", id="homelessness"),
+    pytest.param("office", "S/p AICD.", "Z95.810", id="s-p-aicd"),
+    pytest.param("office", "S/p splenectomy.", "Z90.81", id="s-p-splenectomy"),
+    pytest.param("office", "S/p nephrectomy.", "Z90.5", id="s-p-nephrectomy"),
+    pytest.param("office", "S/p right THA.", "Z96.641", id="s-p-tha"),
+    pytest.param("office", "S/p left TKA.", "Z96.652", id="s-p-tka-left"),
+    pytest.param("office", "S/p total hysterectomy.", "Z90.710", id="s-p-hysterectomy"),
 ]
 
 
