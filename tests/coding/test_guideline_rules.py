@@ -321,7 +321,7 @@ CASES = [
             "ocg.II.principal",
             PNEUMONIA_WITH_COPD,
             "inpatient",
-            present=("J18.1", "J44.9", "I10"),
+            present=("J18.1", "J44.0", "I10"),
             first="J18.1",
             off_not_first="J18.1",
         ),
@@ -724,6 +724,32 @@ CASES = [
             off_absent=("N40.1",),
         ),
         id="OCG-I.A.15:BPH-with-nocturia-N40.1-and-the-symptom-its-note-asks-for",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.15.with",
+            "DISCHARGE SUMMARY\nDISCHARGE DIAGNOSES:\n1. Pneumonia, organism not identified.\n2. Chronic obstructive "
+            "pulmonary disease, not in exacerbation.\nHOSPITAL COURSE: Ceftriaxone and azithromycin; home on day 3.\n",
+            "inpatient",
+            present=("J44.0", "J18.9"),
+            absent=("J44.9", "J44.1"),
+            tagged=("J44.0",),
+            off_present=("J44.9", "J18.9"),
+            off_absent=("J44.0",),
+        ),
+        id="OCG-I.C.10.a:COPD-with-pneumonia-J44.0-and-the-infection",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.15.with",
+            "CARDIOLOGY CLINIC\nASSESSMENT AND PLAN:\n1. Coronary artery disease.\n2. Unstable angina, new this "
+            "week. Schedule cardiac catheterization.\n",
+            present=("I25.110",),
+            absent=("I20.0", "I25.10"),
+            off_present=("I25.10",),
+            off_absent=("I25.110",),
+        ),
+        id="OCG-I.C.9.b:coronary-atherosclerosis-with-unstable-angina-one-combination-code",
     ),
     pytest.param(
         RuleCase(

@@ -148,10 +148,7 @@ def _sequelae(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         if deficit is None:
             continue
         _, digits, sided, keep = deficit
-        if sided:
-            code = f"{category}{digits}{_dominance_digit(_side_of(cand.code), handed)}"
-        else:
-            code = f"{category}{digits}"
+        code = f"{category}{digits}" + (_dominance_digit(_side_of(cand.code), handed) if sided else "")
         node = ctx.index.get(code)
         if node is None or not node.billable:
             continue

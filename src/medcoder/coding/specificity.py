@@ -183,6 +183,7 @@ WITH_INDEX_EXTRAS = {"N40.1": ("N32.0", "N13.9", "R33.9", "R39.1")}
     "ocg.I.A.15.with.v1",
     'I.A.15, I.A.13 ("with"; the tabular\'s "use additional code" list names what "with" means)',
     "a code titled 'without X' becomes its sibling 'with X' when X is documented",
+    before="ocg.I.A.12.a",  # the combination first: Excludes1 then sees the one code, not the pair
 )
 def _with_sibling(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # OCG I.A.15: "with" links two conditions when the classification does.  Where a category has a
@@ -232,4 +233,60 @@ def _with_sibling(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         if rule_id not in partner.rules:
             partner.rules.append(rule_id)
         partner.steps.append(f"kept after {sibling.code}, as its 'use additional code' note asks (OCG I.A.13)")
+    return cands
+
+
+# The Alphabetic Index's "with" subterms that join two conditions in one code, where neither code's
+# title says "without" (OCG I.A.15, I.B.9).  (code, partner prefixes, combination, keep the
+# partner's own code after it, the Index / tabular entry)
+INDEX_WITH = (
+    (
+        "J44.9",
+        ("J09", "J10", "J11", "J12", "J13", "J14", "J15", "J16", "J17", "J18", "J20", "J21", "J22"),
+        "J44.0",
+        True,
+        "Disease, lung, obstructive (chronic) -> with lower respiratory infection J44.0; J44.0: code also to "
+        "identify the infection (OCG I.C.10.a)",
+    ),
+    ("I25.10", ("I20.0",), "I25.110", False, "Arteriosclerosis, coronary, native vessel -> with angina, unstable"),
+    ("I25.10", ("I20.1",), "I25.111", False, "Arteriosclerosis, coronary -> with angina, with documented spasm"),
+    ("I25.10", ("I20.8",), "I25.118", False, "Arteriosclerosis, coronary -> with angina, specified NEC"),
+    ("I25.10", ("I20.9",), "I25.119", False, "Arteriosclerosis, coronary -> with angina (OCG I.C.9.b)"),
+    ("J11.1", ("J18",), "J11.00", False, "Influenza -> with pneumonia J11.00 (OCG I.C.10.d)"),
+    ("J10.1", ("J18",), "J10.00", False, "Influenza, due to other identified influenza virus -> with pneumonia J10.00"),
+    ("K57.32", ("K63.0", "K65.1", "K65.0"), "K57.20", False, "Diverticulitis, intestine, large -> with abscess K57.20"),
+    ("K57.30", ("K63.0", "K65.1", "K65.0"), "K57.20", False, "Diverticulosis, large intestine -> with abscess K57.20"),
+)
+
+
+@rule(
+    "ocg.I.A.15.with.v2",
+    "I.A.15, I.A.13, I.B.9 (\"with\"; the Index's 'with' subterms and the tabular's 'use additional code')",
+    "two documented conditions the classification joins in one 'with' code",
+)
+def _with_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: v1's "without X" -> "with X" siblings, and the Index's "with" subterms for codes whose
+    # titles do not say "without": COPD with a lower respiratory infection (J44.0 and the
+    # infection), coronary atherosclerosis with angina (I25.11-), influenza with pneumonia.
+    cands = _with_sibling(cands, ctx)
+    rule_id = "ocg.I.A.15.with.v2"
+    for code, partners, combined, keep, ref in INDEX_WITH:
+        cand = next((c for c in cands if c.code == code), None)
+        if cand is None or any(c.code == combined for c in cands) or ctx.index.get(combined) is None:
+            continue
+        partner = next(
+            (o for o in cands if o is not cand and o.code.startswith(partners) and any(m.affirmed for m in o.mentions)),
+            None,
+        )
+        if partner is None:
+            continue
+        cand.steps.append(f"{code} + {partner.code} -> {combined} ({ctx.index.get(combined).description}); {ref}")
+        cand.code = combined
+        cand.rules.append(rule_id)
+        if keep:
+            partner.rules.append(rule_id)
+            partner.steps.append(f"kept after {combined} to say which infection (OCG I.A.13)")
+        else:
+            cand.mentions.extend(m for m in partner.mentions if m not in cand.mentions)  # its evidence too
+            _drop(cands, ctx, partner, rule_id, f"included in the combination code {combined} (OCG I.A.15, I.B.9)")
     return cands
