@@ -38,6 +38,10 @@ TRAPS = [
     pytest.param("PLAN: Chest x-ray will be ordered to rule out pneumonia.\n", "J18", id="rule-out-pneumonia"),
     pytest.param("HPI: Denies chest pain. No history of diabetes.\n", "R07", id="denies-chest-pain"),
     pytest.param("FAMILY HISTORY: Breast cancer in mother.\n", "C50", id="family-breast-cancer"),
+    pytest.param("LABS: Hepatitis C antibody nonreactive.\n", "B19", id="antibody-nonreactive"),
+    pytest.param("HPI: Fully vaccinated for COVID-19; due for the shingles vaccine.\n", "U07", id="vaccinated-for"),
+    pytest.param("HPI: Due for the shingles vaccine and an MMR titer.\n", "B02", id="shingles-vaccine"),
+    pytest.param("HPI: Laceration from a kitchen knife yesterday, sutured.\n", "S", id="laceration-no-site-no-code"),
 ]
 
 
