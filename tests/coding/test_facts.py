@@ -179,3 +179,11 @@ def test_facts_mtsamples_headers_after_spaced_comma_open_their_sections(coder: C
     assert found[:2] == ["N40.1", "N32.0"], found
     first = result.diagnoses[0]
     assert any(e.text.lower() == "enlarged prostate" for e in first.evidence)
+
+
+def test_facts_comma_form_after_its_plain_form_is_read_across_the_comma(coder: Coder) -> None:
+    # "foot ulcer" / "ulcer of foot" come before "ulcer, foot" in the lexicon: the comma form is a
+    # term of its own, and a side word after the comma is the mention's side
+    text = "ASSESSMENT:\n1. Non-healing ulcer, right foot.\n2. Diabetes.\n"
+    found = codes(coder.code(encounter(text)))
+    assert found[:2] == ["E11.621", "L97.519"], found

@@ -11,7 +11,7 @@ import pytest
 
 from medcoder.codesets.lexicon import ClinicalLexicon, clinical_lexicon
 from medcoder.coding.codeindex import CodeIndex
-from medcoder.extract.matcher import _term_words, normalise_term, normalise_word
+from medcoder.extract.matcher import normalise_term, normalise_word
 
 REQUIRED_SOURCES = {"index", "tabular", "abbrev", "ocg"}
 
@@ -152,25 +152,6 @@ def test_us_lexicon_same_words_map_to_one_code(lexicon: ClinicalLexicon) -> None
             codes_by_keys[_keys(term, lexicon)].add(entry.code)
     ambiguous = {" ".join(k): sorted(c) for k, c in codes_by_keys.items() if len(c) > 1}
     assert not ambiguous, f"terms with the same words mapped to different codes: {ambiguous}"
-
-
-def test_us_lexicon_comma_form_comes_first(lexicon: ClinicalLexicon) -> None:
-    """The vocabulary keeps only the first of two terms with the same words and code, and a comma in a
-    term is what lets the text have one there ("ADHD, combined type"): a comma form after its plain
-    form would never be matched.  The comma form matches the plain text too, so it goes first."""
-    equivalents = {normalise_word(k): normalise_word(v) for k, v in lexicon.word_equivalents.items()}
-    first: dict[tuple, tuple[tuple[bool, ...], str]] = {}
-    lost = []
-    for entry in lexicon.entries:
-        for term in entry.terms:
-            words = _term_words(term, equivalents)
-            key = (tuple(k for k, _ in words), entry.code)
-            commas = tuple(c for _, c in words)
-            if key not in first:
-                first[key] = (commas, term)
-            elif any(c and not f for f, c in zip(first[key][0], commas, strict=True)):
-                lost.append((entry.code, first[key][1], term))
-    assert not lost, f"comma forms after their plain form (never matched): {lost}"
 
 
 def test_us_lexicon_no_bare_anatomy_or_generic_term(lexicon: ClinicalLexicon) -> None:

@@ -30,6 +30,11 @@ class Resolution:
     steps: tuple[str, ...]  # how the billable code was reached from the matched one
 
 
+# "with unspecified complications" is a complication, not the default; "with unspecified severity"
+# (L97.509), "... stage" or "... depth" is the default when the note gives none
+_WITH_UNSPECIFIED = r"\bwith unspecified\b(?! (?:severity|stage|depth|degree|trimester))"
+
+
 class CodeIndex:
     def __init__(self, kb, release_id: str) -> None:
         self.release_id = release_id
@@ -116,14 +121,21 @@ class CodeIndex:
 
         if laterality:
             matching = [c for c in children if laterality in c.description.lower()]
-            if matching:
+            # the side chooses among children that differ by side; when every child names it
+            # (L89.62- "pressure ulcer of left heel, stage ..."), the side is already chosen and the
+            # default below picks the unspecified one
+            if matching and len(matching) < len(children):
+                return matching[0]
+            if matching and len(children) == 1:
                 return matching[0]
         plain = [c for c in children if not sided(c) or "unspecified side" in c.description.lower()]
+        if laterality and all(laterality in c.description.lower() for c in children):
+            plain = children  # the side is the header's; its children differ by something else
 
         def default_words(c: Node) -> bool:
             text = c.description.lower()
             return any(w in text for w in ("unspecified", "without", "uncomplicated", " nos")) and not re.search(
-                r"\bwith unspecified\b", text
+                _WITH_UNSPECIFIED, text
             )
 
         for pool in (
@@ -131,8 +143,7 @@ class CodeIndex:
             [
                 c
                 for c in plain
-                if "unspecified" in c.description.lower()
-                and not re.search(r"\bwith unspecified\b", c.description.lower())
+                if "unspecified" in c.description.lower() and not re.search(_WITH_UNSPECIFIED, c.description.lower())
             ],
         ):
             if pool:

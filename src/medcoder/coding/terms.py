@@ -98,13 +98,15 @@ class CmVocabulary:
         equivalents = {normalise_word(k): normalise_word(v) for k, v in lexicon.word_equivalents.items()}
         self.matcher = PhraseMatcher(equivalents)
         self.descriptions: dict[str, str] = {}
-        seen: set[tuple[tuple[str, ...], str]] = set()
+        seen: set[tuple[tuple[str, ...], str, bool]] = set()
 
         def add(text: str, payload: TermCode) -> None:
             keys = normalise_term(text, self.matcher.equivalents)
-            if not keys or (keys, payload.code) in seen:
+            # a comma form ("ulcer, foot") is its own term: only it may be read across a comma
+            key = (keys, payload.code, "," in text)
+            if not keys or key in seen:
                 return
-            seen.add((keys, payload.code))
+            seen.add(key)
             self.matcher.add(text, payload)
 
         for entry in lexicon.entries:

@@ -160,6 +160,9 @@ def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str
     return clauses
 
 
+_SIDE_WORDS = frozenset({"right", "left", "bilateral", "both"})
+
+
 class PhraseMatcher:
     """Terms (sequences of keys) -> payloads, matched in order with bounded gaps."""
 
@@ -210,10 +213,20 @@ class PhraseMatcher:
         for j in range(last + 1, min(n, last + 2 + self.max_gap)):
             token = clause[j]
             skipped = j - last - 1
-            if skipped and (token.soft_break or clause[j - 1].key in _BLOCKERS or clause[j - 1].soft_break):
+            # "Ulcer, right foot", "Trigger finger, right ring finger": a side word right after the
+            # comma a term has there is the mention's side, not a break
+            sided = (
+                skipped
+                and clause[last + 1].soft_break
+                and all(clause[k].key in _SIDE_WORDS for k in range(last + 1, j))
+            )
+            broken = token.soft_break or clause[j - 1].key in _BLOCKERS or clause[j - 1].soft_break
+            if skipped and not sided and broken:
+                break
+            if sided and token.soft_break:
                 break
             child = node.children.get(token.key)
-            if child is not None and (not token.soft_break or child.comma_ok):
+            if child is not None and (not (token.soft_break or sided) or child.comma_ok):
                 self._walk(clause, first, j, child, gaps + skipped, found)
             if token.key in _BLOCKERS:
                 break
