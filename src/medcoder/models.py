@@ -147,7 +147,12 @@ class CodeAssignment(_Model):
     system: CodeSystem
     code: str
     description: str
-    confidence: float = Field(ge=0.0, le=1.0, description="calibrated probability that a coder would report it")
+    confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="how likely a coder is to report it: with a site model the ranker's probability, "
+        "without one a rule-based tier (its calibration on a reference set: docs/confidence.md)",
+    )
     evidence: list[Evidence] = Field(default_factory=list)
     rationale: str = Field(default="", description="index path, rule ids and guideline sections that led here")
     rules: list[str] = Field(default_factory=list, description="ids of the rules applied, e.g. 'ocg.I.B.5.v1'")
