@@ -7,7 +7,11 @@ speed, memory.
    ICD-10-PCS 2025 / 2026 from ``../shared`` into a fresh temporary MEDCODER_HOME beside the
    bundled tabular list,
 1. trains a site model on ``codiesp/train`` (English text + trainD.tsv) with ``medcoder.coding.training``,
-2. codes every ``codiesp/dev/text_en`` document with the model and without it,
+   with the CodiEsp ICD-10-CM phrase profile passed explicitly (``bench/profiles/codiesp_cm_phrases.json``:
+   the wording and word equivalents the package data used to carry for this corpus -- opt-in, not a
+   package default; ``--no-cm-phrases`` trains and codes without it),
+2. codes every ``codiesp/dev/text_en`` document with the model (and the same profile) and without a model
+   (the default engine, which reads no profile),
 3. scores each run with the official-style scorer ``score_codiesp.py`` against devD.tsv, each
    document's codes ranked by confidence, highest first,
 4. measures documents per second on one core after a warm-up, and peak memory (RSS),
@@ -37,6 +41,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
+CM_PHRASES = REPO / "bench" / "profiles" / "codiesp_cm_phrases.json"
 
 
 def load(folder: Path) -> list:
@@ -119,7 +124,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=os.environ.get("MEDCODER_SHARED", str(REPO.parent / "shared")))
     parser.add_argument("--out", default=str(REPO / "bench" / "out"))
+    parser.add_argument(
+        "--cm-phrases", default=str(CM_PHRASES), help="ICD-10-CM phrase profile for the site model (default: CodiEsp's)"
+    )
+    parser.add_argument("--no-cm-phrases", action="store_true", help="train and code the site model without a profile")
     args = parser.parse_args()
+    cm_phrases = None if args.no_cm_phrases else Path(args.cm_phrases)
     shared = Path(args.shared)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -138,7 +148,7 @@ def main() -> None:
     install(shared / "codesets/icd10cm/2026")
     install(shared / "codesets/icd10pcs/2025")
     install(shared / "codesets/icd10pcs/2026")
-    coder = Coder()
+    coder = Coder(cm_phrases=cm_phrases)  # the CodiEsp phrase profile, passed on purpose
     t = time.perf_counter()
     examples = read_training_set(codiesp / "train/text_en", [codiesp / "train/trainD.tsv"])
     model = train(examples, coder)
@@ -153,6 +163,7 @@ def main() -> None:
             "meta": model.to_json()["meta"],
             "threshold": model.threshold,
             "conventions": model.conventions,
+            "cm_phrases": coder.cm_phrases.id if coder.cm_phrases else None,
         }
     }
     runs = (
@@ -164,7 +175,7 @@ def main() -> None:
     )
     billable = {c.replace(".", "") for c, n in coder.index(coder.release_for(None)).nodes.items() if n.billable}
     for name, m, min_confidence in runs:
-        run_coder = Coder(coder.kb, m, min_confidence)
+        run_coder = Coder(coder.kb, m, min_confidence, cm_phrases=coder.cm_phrases if m else None)
         predictions, docs_per_s = code_all(run_coder, dev)
         scores = score(shared, codiesp / "dev/devD.tsv", predictions, out / f"codiesp-dev-D-{name}.tsv")
         mapped = version_mapped(predictions, codiesp / "dev/devD.tsv", billable)
@@ -182,7 +193,7 @@ def main() -> None:
     scorer = _scorer(shared)
     gold_p = scorer.read_gold(codiesp / "dev/devP.tsv")
     pcs = PcsAssigner(coder.kb, calibration=PROFILE)  # the CodiEsp site profile, passed on purpose
-    procedures, both_per_s = code_with_procedures(Coder(coder.kb, model), pcs, dev)
+    procedures, both_per_s = code_with_procedures(Coder(coder.kb, model, cm_phrases=coder.cm_phrases), pcs, dev)
     ranked = {doc: [scorer.norm(c) for c in codes] for doc, codes in procedures.items()}
     report["procedures"] = {
         "cut_to_gold": metrics(scorer, gold_p, cut_to_gold(ranked, gold_p)),
@@ -200,6 +211,7 @@ def main() -> None:
                 "train_seconds": report["train"]["seconds"],
                 "threshold": model.threshold,
                 "conventions": model.conventions,
+                "cm_phrases": report["train"]["cm_phrases"],
             },
             indent=2,
         )

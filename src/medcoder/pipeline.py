@@ -20,6 +20,7 @@ from medcoder.coding.engine import Coder
 from medcoder.coding.hcpcs import HcpcsAssigner
 from medcoder.coding.pcs import PcsAssigner
 from medcoder.coding.pcs.calibration import Calibration
+from medcoder.coding.phrase_profile import PhraseProfile
 from medcoder.coding.poa import assign_poa
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.edits.engine import EditEngine, release_fallback_edit
@@ -42,17 +43,20 @@ class Pipeline:
         queries: bool = True,
         procedures: bool = True,
         pcs_calibration: Calibration | str | Path | None = None,
+        cm_phrases: PhraseProfile | str | Path | None = None,
     ) -> None:
         """``group``: MS-DRG (inpatients) and CMS-HCC; ``edit``: the claim edits of ``profile``
         (the bundled default without one); ``queries``: physician queries for unspecified
         diagnoses that would group differently, with their DRG impact; ``procedures``: ICD-10-PCS
         for inpatient stays, CPT / HCPCS for outpatient and professional encounters, when those
         code sets are installed; ``pcs_calibration``: an opt-in PCS calibration profile (a file
-        learned from a site's coded history, read now), named in each result's provenance."""
+        learned from a site's coded history, read now), named in each result's provenance;
+        ``cm_phrases``: an opt-in ICD-10-CM phrase profile for a site model's term dictionary
+        (:mod:`medcoder.coding.phrase_profile`), named in each result's provenance."""
         if pcs_calibration is not None and not isinstance(pcs_calibration, Calibration):
             pcs_calibration = Calibration.read(pcs_calibration)
         self.pcs_calibration = pcs_calibration
-        self.coder = Coder(kb, model, min_confidence)
+        self.coder = Coder(kb, model, min_confidence, cm_phrases=cm_phrases)
         self.kb = self.coder.kb
         self.group = group
         self.edit = edit

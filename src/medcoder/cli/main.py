@@ -268,6 +268,15 @@ def example(fmt: str) -> None:
     help="An ICD-10-PCS calibration profile (JSON) learned from a site's coded history: re-ranks procedure "
     "confidence and is named in each result's provenance (default: none, the rule-based confidence).",
 )
+@click.option(
+    "--cm-phrases",
+    "cm_phrases",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An ICD-10-CM phrase profile (JSON) a site opts into: extra wording (and word equivalents) for the site "
+    "model's term dictionary, named in each result's provenance (default: none, the classification's own "
+    "wording). Pass the profile the model was trained with.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
 def code(
     paths: tuple[Path, ...],
@@ -276,6 +285,7 @@ def code(
     min_confidence: float | None,
     profile: Path | None,
     pcs_calibration: Path | None,
+    cm_phrases: Path | None,
     fmt: str,
 ) -> None:
     """Code encounters: text files, FHIR Bundles, NDJSON, or folders of them.
@@ -288,6 +298,7 @@ def code(
       medcoder code note.txt
       medcoder code notes/ --setting inpatient --model site.model.gz --format jsonl > coded.jsonl
       medcoder code stay.json --pcs-calibration site_pcs_calibration.json --format json
+      medcoder code notes/ --model site.model.gz --cm-phrases site_cm_phrases.json
     A file that cannot be read is reported on stderr; the others are still coded (exit status 1).
     """
     from medcoder.cli.views import emit_coding
@@ -298,9 +309,16 @@ def code(
     from medcoder.models import Setting
     from medcoder.pipeline import Pipeline
 
+    if cm_phrases is not None and model_path is None:
+        raise click.UsageError(
+            "--cm-phrases adds wording to a site model's term dictionary: pass --model too "
+            "(the default engine codes from the curated US lexicon)"
+        )
     model = SiteModel.load(model_path) if model_path else None
     payer = PayerProfile.read(profile) if profile else None
-    pipeline = Pipeline(_kb(), model, min_confidence, profile=payer, pcs_calibration=pcs_calibration)
+    pipeline = Pipeline(
+        _kb(), model, min_confidence, profile=payer, pcs_calibration=pcs_calibration, cm_phrases=cm_phrases
+    )
     failures = 0
     for item in read_paths(list(paths), setting=Setting(setting) if setting else None):
         if isinstance(item, ReadError):
@@ -323,26 +341,37 @@ def code(
 )
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Where to write the model.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
-def train(docs: Path, code_files: tuple[Path, ...], out: Path, folds: int) -> None:
+@click.option(
+    "--cm-phrases",
+    "cm_phrases",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An ICD-10-CM phrase profile (JSON) to train with: extra wording for the term dictionary; the model "
+    "records it, and coding with the model should pass the same file (default: none).",
+)
+def train(docs: Path, code_files: tuple[Path, ...], out: Path, folds: int, cm_phrases: Path | None) -> None:
     """Learn a site model from previously coded encounters.
 
     \b
     Examples:
       medcoder train history/text --codes history/codes.tsv --out site.model.gz
       medcoder train coded.jsonl --out site.model.gz
+      medcoder train history/text --codes history/codes.tsv --cm-phrases site_cm_phrases.json --out site.model.gz
     """
     from medcoder.coding.engine import Coder
     from medcoder.coding.training import read_training_set
     from medcoder.coding.training import train as do_train
 
     examples = read_training_set(docs, list(code_files))
-    model = do_train(examples, Coder(_kb()), folds=folds)
+    model = do_train(examples, Coder(_kb(), cm_phrases=cm_phrases), folds=folds)
     model.save(out)
     meta = model.meta
     click.echo(
         f"wrote {out}: {meta['encounters']} encounters, {meta['codes']} codes, {meta['phrases']} phrases, "
         f"threshold {model.threshold:.3f}, cross-fitted F1 {meta['cross_fitted_f1']:.3f}"
     )
+    if meta.get("cm_phrases"):
+        click.echo(f"trained with ICD-10-CM phrase profile {meta['cm_phrases']}: pass it when coding (--cm-phrases)")
     off = [k for k, v in model.conventions.items() if not v]
     if off:
         click.echo("site conventions (rules this history does not follow): " + ", ".join(off))

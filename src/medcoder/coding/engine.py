@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
@@ -26,7 +27,7 @@ from medcoder.coding import (
 )
 from medcoder.coding.candidates import Candidate, collect, from_facts
 from medcoder.coding.codeindex import CodeIndex
-from medcoder.coding.dictionary import TermDictionary, build_cm_dictionary
+from medcoder.coding.dictionary import TermDictionary, build_cm_dictionary, profile_equivalents, word_equivalents
 from medcoder.coding.features import (
     add_category,
     add_relative,
@@ -35,6 +36,7 @@ from medcoder.coding.features import (
     features,
 )
 from medcoder.coding.guidelines import RULES, Context, apply_rules, sequence
+from medcoder.coding.phrase_profile import PhraseProfile, check_model_profile
 from medcoder.coding.sitemodel import SiteModel
 from medcoder.coding.terms import CmVocabulary
 from medcoder.models import CodeAssignment, CodingResult, Encounter, Evidence, NotReported, Provenance
@@ -58,15 +60,24 @@ class Coder:
     """Codes encounters against one ICD-10-CM release (chosen by each encounter's date of service)."""
 
     def __init__(
-        self, kb: KnowledgeBase | None = None, model: SiteModel | None = None, min_confidence: float | None = None
+        self,
+        kb: KnowledgeBase | None = None,
+        model: SiteModel | None = None,
+        min_confidence: float | None = None,
+        cm_phrases: PhraseProfile | str | Path | None = None,
     ) -> None:
         """``min_confidence`` overrides the reporting threshold (the model's, or 0.5 without one):
-        lower it to see more suggestions for review, raise it for fewer, surer codes."""
+        lower it to see more suggestions for review, raise it for fewer, surer codes.
+        ``cm_phrases``: an opt-in ICD-10-CM phrase profile (a file, read now) for the site-model
+        path's term dictionary (:mod:`medcoder.coding.phrase_profile`), named in provenance."""
         from medcoder.codesets.kb import default_kb
 
         self.kb = kb or default_kb()
         self.model = model
         self.min_confidence = min_confidence
+        self.cm_phrases = PhraseProfile.coerce(cm_phrases)
+        if _learned(model):
+            check_model_profile(model.meta, self.cm_phrases)
         self._indexes: dict[str, CodeIndex] = {}
         self._dictionaries: dict[str, TermDictionary] = {}
         self._vocabularies: dict[str, CmVocabulary] = {}
@@ -85,7 +96,7 @@ class Coder:
 
     def dictionary(self, release_id: str) -> TermDictionary:
         if release_id not in self._dictionaries:
-            self._dictionaries[release_id] = build_cm_dictionary(self.kb, release_id)
+            self._dictionaries[release_id] = build_cm_dictionary(self.kb, release_id, self.cm_phrases)
         return self._dictionaries[release_id]
 
     def vocabulary(self, release_id: str) -> CmVocabulary:
@@ -135,16 +146,17 @@ class Coder:
             from_facts(analyzed, self.vocabulary(rid), index, found, lambda code: self._partner_refs(rid, code))
         else:
             dictionary = self.dictionary(rid)
-            for document in analyzed.documents:
-                collect(
-                    document,
-                    dictionary,
-                    index,
-                    model.assoc,
-                    found,
-                    model.priors(),
-                    doc_phrases,
-                )
+            with profile_equivalents(self.cm_phrases):  # an opt-in profile's word equivalents, if any
+                for document in analyzed.documents:
+                    collect(
+                        document,
+                        dictionary,
+                        index,
+                        model.assoc,
+                        found,
+                        model.priors(),
+                        doc_phrases,
+                    )
         cands = sorted(found.values(), key=lambda c: c.code)  # a fixed order: same input, same output
         for cand in cands:
             cand.features = features(
@@ -215,11 +227,17 @@ class Coder:
         rules = [r for r in RULES if ctx.enabled(r)]
         from medcoder import __version__
 
+        learned = _learned(self.model)
+        models = {"site": self.model.meta.get("id", "site-model")} if self.model else {}
+        if learned and self.cm_phrases is not None:  # the site profile's wording was matched: say which
+            models["cm_phrases"] = self.cm_phrases.id
         provenance = Provenance(
             medcoder=__version__,
             code_sets={ICD10CM: rid},
-            models={"site": self.model.meta.get("id", "site-model")} if self.model else {},
-            lexicons={} if _learned(self.model) else {"ICD-10-CM": self.vocabulary(rid).lexicon_version},
+            models=models,
+            lexicons={"cm_word_equivalents": f"v{word_equivalents().version}"}
+            if learned
+            else {"ICD-10-CM": self.vocabulary(rid).lexicon_version},
             rules=rules,
         )
         return CodingResult(
@@ -317,6 +335,7 @@ def rationale(cand: Candidate) -> str:
             "drug": "Table of Drugs",
             "guideline": "guideline wording",
             "learned": "site model phrase",
+            "profile": "site profile phrase",
         }.get(best.source, best.source)
         if best.source == "learned":
             parts.append(f"{label} {best.term!r} (P={best.score:.2f}) in {best.text!r}")

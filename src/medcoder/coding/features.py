@@ -85,7 +85,7 @@ def features(
         "lex_description": float(best_source == "description"),
         "lex_inclusion": float(best_source == "inclusion"),
         "lex_index": float(best_source in ("index", "neoplasm")),
-        "lex_lexicon": float(best_source == "lexicon"),
+        "lex_lexicon": float(best_source in ("lexicon", "profile")),  # curated or a site profile's wording
         "lex_count": math.log1p(len(lex)),
         "lex_term_words": min(term_words, 10) / 10.0,
         "learned_p": max((m.score for m in learned), default=0.0),
@@ -239,7 +239,14 @@ SECTION_CONFIDENCE = {
     "procedures": 0.6,
 }
 # curated wording and code titles name the condition; an inclusion term or a one-word title less so
-SOURCE_CONFIDENCE = {"lexicon": 0.0, "index": 0.0, "description": -0.02, "neoplasm": -0.04, "inclusion": -0.04}
+SOURCE_CONFIDENCE = {
+    "lexicon": 0.0,
+    "profile": 0.0,  # a site profile's wording (site-model path only), as curated as the site made it
+    "index": 0.0,
+    "description": -0.02,
+    "neoplasm": -0.04,
+    "inclusion": -0.04,
+}
 
 
 def fact_confidence(cand: Candidate) -> float:
@@ -251,7 +258,7 @@ def fact_confidence(cand: Candidate) -> float:
     for m in live:
         value = SECTION_CONFIDENCE.get(m.section, 0.6) + SOURCE_CONFIDENCE.get(m.source, -0.05)
         value -= 0.03 * m.gaps
-        if m.words == 1 and m.source != "lexicon":
+        if m.words == 1 and m.source not in ("lexicon", "profile"):
             value -= 0.05
         if m.uncertain:
             value -= 0.1

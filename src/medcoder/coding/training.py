@@ -12,6 +12,11 @@ Phrase -> code statistics count, for each code of an encounter, only the phrases
 aligned to it (``medcoder.coding.alignment``), not every phrase of the encounter.  The reporting
 threshold (and each convention) is chosen on the cross-fitted history by ``objective``: the weaker
 of micro-F1 and MAP, so the reported codes are both a good decision and a good ranked list.
+
+Candidates come from the term dictionary of the coder it is given: the classification with the
+package's word equivalents, plus the phrases of an opt-in phrase profile when the coder has one
+(``Coder(cm_phrases=path)``, ``medcoder train --cm-phrases FILE``).  The model records which
+(``meta["cm_phrases"]``, ``meta["cm_word_equivalents"]``), and coding with it warns when they differ.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 
 from medcoder.coding.alignment import AlignedDocument, aligned_counts
 from medcoder.coding.candidates import MIN_COVERAGE, _drop_list_number
-from medcoder.coding.dictionary import TermDictionary, canonical
+from medcoder.coding.dictionary import TermDictionary, canonical, profile_equivalents, word_equivalents
 from medcoder.coding.engine import Coder, EncounterCandidates
 from medcoder.coding.features import FEATURES, code_precision
 from medcoder.coding.phrases import phrase_keys
@@ -258,7 +263,8 @@ def train(
                 gold.add(resolved.code)
         gold_sets.append(gold)
     dictionary = coder.dictionary(rid)
-    docs = [_aligned_document(enc, dictionary) for enc, _ in examples]
+    with profile_equivalents(coder.cm_phrases):  # the phrase keys as coding with this profile makes them
+        docs = [_aligned_document(enc, dictionary) for enc, _ in examples]
     phrase_sets = [d.phrases for d in docs]
     cat_sets = [{c[:3] for c in gold} for gold in gold_sets]
     order = list(range(len(examples)))
@@ -356,6 +362,9 @@ def train(
         "cross_fitted_map": round(best_map, 4),
         "folds": folds,
         "convention_objective": decisions,
+        # the wording its candidates came from: coding with this model uses the same (a warning otherwise)
+        "cm_word_equivalents": word_equivalents().version,
+        "cm_phrases": coder.cm_phrases.id if coder.cm_phrases is not None else None,
     }
     if not math.isfinite(model.threshold):
         raise ModelError("training produced no usable threshold")
