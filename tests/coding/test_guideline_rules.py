@@ -613,6 +613,31 @@ CASES = [
     ),
     pytest.param(
         RuleCase(
+            "ocg.I.C.21.c.reason",
+            "INFUSION CENTER NOTE\nREASON FOR VISIT: Cycle 3 of carboplatin and pemetrexed chemotherapy.\n"
+            "ASSESSMENT: Malignant neoplasm of upper lobe, left bronchus or lung; tolerating treatment.\n",
+            present=("Z51.11", "C34.12"),
+            first="Z51.11",
+            tagged=("Z51.11",),
+            off_absent=("Z51",),
+        ),
+        id="OCG-I.C.2.e.2:chemotherapy-encounter-Z51.11-first-then-the-malignancy",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.21.c.reason.sequence",
+            "CHIEF COMPLAINT: Preoperative cardiovascular evaluation before a right total hip arthroplasty.\n"
+            "ASSESSMENT AND PLAN:\n1. Primary osteoarthritis of the right hip.\n2. Hypertension, controlled. "
+            "Cleared for surgery.\n",
+            present=("Z01.810", "M16.11", "I10"),
+            first="Z01.810",
+            off_present=("Z01.810", "M16.11"),
+            off_not_first="Z01.810",
+        ),
+        id="OCG-IV.M:preoperative-evaluation-first-then-the-reason-for-surgery",
+    ),
+    pytest.param(
+        RuleCase(
             "ocg.I.C.6.a.dominance",
             "NEUROLOGY CLINIC\nASSESSMENT AND PLAN:\n1. Left hemiplegia from a spinal cord lesion; the patient is "
             "right-handed. Continue physical therapy.\n",

@@ -14,6 +14,7 @@ symptom or sign (chapter 18) assessed at the visit; otherwise without (Z00.00 / 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.features import fact_confidence
@@ -345,3 +346,133 @@ def _bmi(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         cands.append(cand)
         return cands
     return cands
+
+
+# Reasons for an encounter that are not a condition (OCG I.C.21.c, IV), each first-listed when it is
+# why the patient came: (id, pattern, code, the guideline and tabular title).  Read where a visit's
+# reason is written: the chief complaint / reason for visit, a headerless note's first sentence, or
+# the HPI's "presents for ...".
+REASONS = (
+    (
+        "screening-mammogram",
+        r"\bscreening\s+(?:bilateral\s+)?(?:mammogram|mammography)\b|\bmammogram\s+for\s+screening\b",
+        "Z12.31",
+        "I.C.21.c.5: Z12.31 Encounter for screening mammogram for malignant neoplasm of breast",
+    ),
+    (
+        "screening-colonoscopy",
+        r"\bscreening\s+colonoscopy\b|\bcolonoscopy\s+for\s+(?:colon\s+cancer\s+)?screening\b",
+        "Z12.11",
+        "I.C.21.c.5: Z12.11 Encounter for screening for malignant neoplasm of colon",
+    ),
+    (
+        "chemotherapy",
+        r"\b(?:cycle|course|session|infusion|dose)\s+(?:\d+\s+|#\d+\s+)?of\s+(?:\w+\s+){0,5}?chemotherapy\b"
+        r"|\bfor\s+(?:her|his|their|scheduled)?\s*chemotherapy\b|\bchemotherapy\s+(?:infusion|session|cycle)\b",
+        "Z51.11",
+        "I.C.2.e.2: Z51.11 Encounter for antineoplastic chemotherapy, first-listed, the malignancy after",
+    ),
+    (
+        "radiotherapy",
+        r"\b(?:session|fraction|course)\s+(?:\d+\s+)?of\s+(?:\w+\s+){0,3}?(?:radiation therapy|radiotherapy)\b",
+        "Z51.0",
+        "I.C.2.e.2: Z51.0 Encounter for antineoplastic radiation therapy",
+    ),
+    (
+        "preop-cardiovascular",
+        r"\bpre-?operative\s+(?:cardiovascular|cardiac|cardiology)\s+(?:evaluation|examination|exam|clearance|assessment)\b",
+        "Z01.810",
+        "IV.M, I.C.21.c.13: Z01.810 Encounter for preprocedural cardiovascular examination",
+    ),
+    (
+        "preop-respiratory",
+        r"\bpre-?operative\s+(?:respiratory|pulmonary)\s+(?:evaluation|examination|exam|clearance|assessment)\b",
+        "Z01.811",
+        "IV.M, I.C.21.c.13: Z01.811 Encounter for preprocedural respiratory examination",
+    ),
+    (
+        "preop",
+        r"\bpre-?operative\s+(?:medical\s+)?(?:evaluation|examination|exam|clearance|assessment|physical)\b",
+        "Z01.818",
+        "IV.M, I.C.21.c.13: Z01.818 Encounter for other preprocedural examination",
+    ),
+    (
+        "surgical-dressing",
+        r"\b(?:change|changes)\s+of\s+(?:the\s+)?surgical\s+dressings?\b|\bsurgical\s+dressing\s+change\b"
+        r"|\b(?:change|changes)\s+of\s+(?:the\s+)?dressings?\b(?=[^.]*\b(?:after|following|post)\b[^.]*\b(?:-?ectomy|-?otomy|-?plasty|surgery|repair)\b)",
+        "Z48.01",
+        "I.C.21.c.7: Z48.01 Encounter for change or removal of surgical wound dressing",
+    ),
+    (
+        "suture-removal",
+        r"\b(?:suture|sutures|staple|staples)\s+removal\b|\bremoval\s+of\s+(?:the\s+)?(?:sutures|staples)\b",
+        "Z48.02",
+        "I.C.21.c.7: Z48.02 Encounter for removal of sutures",
+    ),
+)
+REASON_ID = "ocg.I.C.21.c.reason.v1"
+REASON_SEQUENCE_ID = "ocg.I.C.21.c.reason.sequence.v1"
+_REASONS = tuple((name, re.compile(pattern, re.IGNORECASE), code, ref) for name, pattern, code, ref in REASONS)
+
+
+def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
+    """(name, code, ref, mention) of each reason the visit states."""
+    found = []
+    for document in getattr(ctx.analyzed, "documents", []):
+        for section in document.sections:
+            if section.name in _REASON_SECTIONS:
+                spans = [(section.start, section.end)]
+            elif section.name == "unknown" and section.start == 0 and document.sentences:
+                spans = [document.sentences[0]]
+            elif section.name in _PURPOSE_SECTIONS and document.sentences:
+                spans = [document.sentence_at(section.start)]  # the HPI's opening sentence
+                if spans[0][1] < section.end:
+                    spans.append(document.sentence_at(spans[0][1] + 1))
+            else:
+                continue
+            for start, end in spans:
+                for name, pattern, code, ref in _REASONS:
+                    if any(f[0] == name for f in found):
+                        continue
+                    match = pattern.search(document.text, start, end)
+                    if match is None:
+                        continue
+                    mention = _mention(document, section, match)
+                    if mention is not None:
+                        found.append((name, code, ref, mention))
+    return found
+
+
+@rule(REASON_ID, "I.C.21.c.2-16, IV", "a visit for screening, chemotherapy, a preoperative examination, aftercare")
+def _reasons(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.setting == "inpatient" or ctx.analyzed is None:
+        return cands
+    for name, code, ref, mention in _reason_mentions(ctx):
+        if code.startswith("Z01.81") and any(c.code.startswith("Z01.81") for c in cands):
+            continue  # one preprocedural examination: the most specific pattern came first
+        if any(c.code == code for c in cands) or ctx.index.get(code) is None:
+            continue
+        cand = Candidate(code, matched={code}, mentions=[replace(mention, term=name, ref=ref)])
+        cand.confidence = fact_confidence(cand)
+        cand.rules.append(REASON_ID)
+        cand.steps.append(f"the visit is for {mention.text!r} -> {code} (OCG {ref})")
+        cands.append(cand)
+    return cands
+
+
+@rule(
+    REASON_SEQUENCE_ID,
+    "I.C.21.c, IV",
+    "the reason for the visit first-listed, the condition it is for after it",
+    stage="sequence",
+)
+def _reason_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    reasons = [c for c in ordered if REASON_ID in c.rules]
+    for reason in reversed(reasons):
+        if ordered[0] is reason:
+            continue
+        ordered.remove(reason)
+        ordered.insert(0, reason)
+        reason.rules.append(REASON_SEQUENCE_ID)
+        reason.steps.append("first-listed: the reason for the visit (OCG I.C.21.c, IV)")
+    return ordered
