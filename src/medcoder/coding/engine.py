@@ -305,8 +305,8 @@ class Coder:
         seen = set()
         for m in mentions:
             key = (m.document_id, m.start, m.end)
-            if key in seen:
-                continue
+            if key in seen or any(d == m.document_id and s <= m.start and m.end <= e for d, s, e in seen):
+                continue  # the same words, or words inside a span already given ("diabetes" in "type 2 diabetes")
             seen.add(key)
             evidence.append(
                 Evidence(document_id=m.document_id, start=m.start, end=m.end, text=m.text, supports=cand.code)

@@ -55,9 +55,10 @@ def _asks_for_agent(ctx: Context, code: str) -> bool:
     return any(_AGENT_NOTE.match(r.replace(".", "")) for r in refs)
 
 
-def _organism(ctx: Context, m: Mention) -> tuple[str, str, int, int] | None:
-    """(name, code, start, end) of the organism the mention's sentence -- or the next one, where
-    the culture result usually is -- names."""
+def _organism(ctx: Context, m: Mention) -> tuple[str, str, int, int, int, int] | None:
+    """(name, code, start, end, sentence start, sentence end) of the organism the mention's
+    sentence -- or the next one, where the culture result usually is -- names; start and end are
+    the organism's own words."""
     document = ctx.analyzed.document(m.document_id)
     start, end = document.sentence_at(m.start)
     spans = [(start, end)]
@@ -67,10 +68,13 @@ def _organism(ctx: Context, m: Mention) -> tuple[str, str, int, int] | None:
         attributes = document.attributes((s_start, s_end))
         name = getattr(attributes, "organism", None)
         if name in ORGANISM_CODES:
-            return name, ORGANISM_CODES[name], s_start, s_end
+            cue = next((c for c in getattr(attributes, "cues", ()) if c[0] == "organism"), None)
+            if cue is not None and document.text[cue[2] : cue[3]] == cue[1]:
+                return name, ORGANISM_CODES[name], cue[2], cue[3], s_start, s_end
+            return name, ORGANISM_CODES[name], s_start, s_end, s_start, s_end
         match = _PROTEUS.search(document.text, s_start, s_end)
         if match:
-            return "proteus", "B96.4", s_start, s_end
+            return "proteus", "B96.4", match.start(), match.end(), s_start, s_end
     return None
 
 
@@ -85,21 +89,23 @@ def _organisms(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         found = next((o for m in live if (o := _organism(ctx, m)) is not None), None)
         if found is None:
             continue
-        name, code, s_start, s_end = found
+        name, code, o_start, o_end, s_start, s_end = found
         document = ctx.analyzed.document(live[0].document_id)
-        added = [code]
-        sentence = document.text[s_start:s_end]
-        added += [
-            z for pattern, z in _RESISTANCE if pattern.search(sentence) and not (z == "Z16.21" and code == "B95.2")
-        ]
+        spans = {code: (o_start, o_end)}
+        for pattern, z in _RESISTANCE:
+            match = pattern.search(document.text, s_start, s_end)
+            if match and not (z == "Z16.21" and code == "B95.2"):
+                spans[z] = (match.start(), match.end())
+        added = list(spans)
         for new in added:
             if ctx.index.get(new) is None or any(c.code == new for c in cands):
                 continue
+            w_start, w_end = spans[new]
             mention = Mention(
                 document_id=document.document_id,
-                start=s_start,
-                end=s_end,
-                text=sentence.strip()[:80],
+                start=w_start,
+                end=w_end,
+                text=document.text[w_start:w_end],
                 source="index",
                 term=name if new == code else "drug resistance",
                 score=1.0,

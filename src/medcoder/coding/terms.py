@@ -187,7 +187,14 @@ NEOPLASM_WORDING: dict[str, tuple[str, ...]] = {
         "{site} metastatic disease",
     ),
     "Ca in situ": ("carcinoma in situ of {site}", "{site} carcinoma in situ"),
-    "Benign": ("benign neoplasm of {site}", "benign tumor of {site}", "benign {site} tumor"),
+    # Index: "Adenoma (see also Neoplasm, benign, by site)"
+    "Benign": (
+        "benign neoplasm of {site}",
+        "benign tumor of {site}",
+        "benign {site} tumor",
+        "{site} adenoma",
+        "adenoma of {site}",
+    ),
     "Uncertain Behavior": ("neoplasm of uncertain behavior of {site}",),
     "Unspecified Behavior": (
         "neoplasm of {site}",
@@ -209,7 +216,16 @@ def neoplasm_sites(path: str) -> list[str]:
         return []
     if len(parts) == 1:
         return [parts[0]]
+    if parts[1].lower() in _PART_WORDS:
+        return [f"{parts[1]} {parts[0]}"]  # "paraurethral, gland": "gland" alone is every gland
     return [f"{parts[1]} {parts[0]}", parts[1]]
+
+
+# sub-sites that name no organ on their own ("gland", "duct", "wall" of what?)
+_PART_WORDS = frozenset(
+    "gland glands duct ducts wall surface margin part parts site sites region tissue tissues lobe border "
+    "membrane muscle nerve nerves vessel vessels cavity canal junction orifice fold floor roof".split()
+)
 
 
 def choose(
