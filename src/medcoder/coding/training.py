@@ -59,6 +59,12 @@ SWITCHABLE = (
     "ocg.I.A.12.a",
     "ocg.I.B.3.specificity",
     "ocg.I.B.3.subsumed",
+    # where in the record a code may come from (issue 9): a site whose coders code findings, history
+    # or the complaint beside the diagnosis has these off in its history
+    "ocg.III.B.findings",
+    "ocg.IV.J.statement",
+    "ocg.IV.D.symptoms",
+    "ocg.IV.M.postoperative",
 )
 
 
