@@ -195,6 +195,16 @@ def test_pipeline_inpatient_procedures_from_the_installed_pcs_tables_group_as_su
 
 
 @pytest.mark.conformance
+def test_pipeline_analyses_the_documents_once_for_every_assigner(full_kb, monkeypatch):
+    """The PCS assigner reads the pipeline's analysis of the stay (DESIGN §2: extract once)."""
+    import medcoder.coding.pcs.assigner as pcs
+
+    monkeypatch.setattr(pcs, "analyze", lambda *args, **kwargs: pytest.fail("the PCS assigner analysed again"))
+    result = Pipeline(full_kb).run(_cholecystitis_stay("Laparoscopic cholecystectomy was performed on 05/01/2026."))
+    assert [p.code for p in result.procedures] == ["0FT44ZZ"]
+
+
+@pytest.mark.conformance
 def test_pipeline_pcs_calibration_profile_is_opt_in_and_named_in_provenance(full_kb):
     stay = _cholecystitis_stay("Laparoscopic cholecystectomy was performed on 05/01/2026.")
     assert "pcs_calibration" not in Pipeline(full_kb).run(stay).provenance.models  # nothing learned by default

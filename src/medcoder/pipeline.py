@@ -114,7 +114,7 @@ class Pipeline:
     def _code_procedures(self, encounter: Encounter, result: CodingResult, analyzed) -> None:
         day = encounter.date_of_service
         if encounter.setting == Setting.inpatient:
-            self._code_pcs(encounter, result)
+            self._code_pcs(encounter, result, analyzed)
             return
         if self._hcpcs is None:
             self._hcpcs = HcpcsAssigner(self.kb)
@@ -126,7 +126,7 @@ class Pipeline:
             assignment.sequence = number
         result.procedures.extend(found)
 
-    def _code_pcs(self, encounter: Encounter, result: CodingResult) -> None:
+    def _code_pcs(self, encounter: Encounter, result: CodingResult, analyzed=None) -> None:
         """ICD-10-PCS for inpatient stays: the principal procedure first, partial codes with a query."""
         if self._pcs is None:
             self._pcs = PcsAssigner(self.kb, calibration=self.pcs_calibration)
@@ -134,7 +134,7 @@ class Pipeline:
         if not self._pcs.available(day):
             result.edits.append(_not_coded("ICD-10-PCS", day))
             return
-        found = self._pcs.assign(encounter)
+        found = self._pcs.assign(encounter, analyzed)
         result.procedures.extend(found.procedures)
         result.queries.extend(found.queries)
         if found.release_id:

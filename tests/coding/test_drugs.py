@@ -321,6 +321,25 @@ def test_drugs_table_is_built_once_per_release(drug_kb, drug_rules):
     assert named == ["Analgesic", "Acetaminophen"]
 
 
+@pytest.mark.conformance
+def test_drugs_sentences_that_cannot_name_a_substance_are_skipped_safely(drug_kb, drug_rules):
+    """``may_name`` (checked before a sentence is read for names) is never False where ``find``
+    finds one; "of" and "and" begin longer names only, so they alone name nothing."""
+    rid = drug_kb.release("ICD-10-CM", None).release_id
+    table = drug_rules.drug_table(drug_kb, rid)
+    nexts = drug_rules._cues().ambiguous_next
+    texts = [case.text for case in CASES] + ["Overdose of wine and beer.", "took TCA", "of and a with in"]
+    named = 0
+    for text in texts:
+        for sentence in text.splitlines():
+            words = drug_rules._words(sentence, 0, len(sentence))
+            if table.find(words, nexts):
+                named += 1
+                assert table.may_name([w.norm for w in words]), sentence
+    assert named > 5
+    assert not table.may_name(["of", "and", "with", "in"])
+
+
 def test_drugs_without_the_table_of_drugs_codes_no_table_entry(coder):
     """The bundled release has no Table of Drugs: the rule does nothing (and does not fail)."""
     result = coder.code(encounter(ACCIDENTAL_ACETAMINOPHEN))

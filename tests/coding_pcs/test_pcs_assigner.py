@@ -268,6 +268,30 @@ def test_rule_b4_4_coronary_arteries_by_number(assigner: PcsAssigner) -> None:
     assert any(c.startswith("0272") for c in three)
 
 
+def test_assign_reuses_the_pipeline_analysis(assigner: PcsAssigner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the encounter's analysis (the pipeline's), the assigner reads its sections, sentences
+    and assertions instead of analysing the documents again -- with the same result; an analysis of
+    other documents is not used."""
+    import medcoder.coding.pcs.assigner as module
+    from medcoder.extract.facts import analyze_encounter
+
+    text = (
+        "Colonoscopy with biopsy of the sigmoid colon was performed. A chest X-ray was not performed.\n"
+        "Family history: appendectomy."
+    )
+    encounter = Encounter(id="enc-1", setting="inpatient", documents=[Document(id="note", text=text)])
+    alone = assigner.assign(encounter)
+    assert codes(alone)
+    analyzed = analyze_encounter(encounter)
+    other = analyze_encounter(
+        Encounter(id="enc-2", setting="inpatient", documents=[Document(id="note", text="Bronchoscopy was done.")])
+    )
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "analyze", lambda *args, **kwargs: pytest.fail("analysed again"))
+        assert assigner.assign(encounter, analyzed) == alone
+    assert assigner.assign(encounter, other) == alone
+
+
 def test_rules_are_documented() -> None:
     for rule_id in RULES:
         assert rule_id.startswith("pcs.") and rule_id.split(".")[-1].startswith("v")

@@ -93,3 +93,28 @@ def test_specificity_queries_none_when_nothing_would_change(bundled_kb, grouper)
         specificity_queries(bundled_kb, "icd10cm-2026-04", _assignments(bundled_kb, claim), grouper, claim, grouped)
         == []
     )
+
+
+def test_what_if_groups_the_claim_with_one_code_changed(grouper) -> None:
+    """A what-if is the grouping of the claim with that one code replaced (or added): the same
+    result as grouping that claim written out; the claim itself is left as it was."""
+    claim = Claim.model_validate(
+        {**PNEUMONIA_HF, "procedures": [{"code": "0BH17EZ"}, {"code": "5A1955Z", "system": "ICD-10-PCS"}]}
+    )
+    before = claim.model_dump()
+    diagnoses = [dict(d) for d in PNEUMONIA_HF["diagnoses"]]
+    cases = [
+        (("I50.9", "I50.23", False), {"diagnoses": [diagnoses[0], {"code": "I50.23", "poa": "Y"}, diagnoses[2]]}),
+        ((None, "N17.0", False), {"diagnoses": [*diagnoses, {"code": "N17.0", "poa": "Y"}]}),
+        (("Z99.9", "N17.0", False), {"diagnoses": [*diagnoses, {"code": "N17.0", "poa": "Y"}]}),
+        (
+            ("5A1955Z", "5A1945Z", True),
+            {"procedures": [{"code": "0BH17EZ"}, {"code": "5A1945Z", "system": "ICD-10-PCS"}]},
+        ),
+        (("0BH17EZ", "0BH18EZ", True), {"procedures": [{"code": "0BH18EZ"}, claim.procedures[1].model_dump()]}),
+        ((None, "02HV33Z", True), {"procedures": [*[p.model_dump() for p in claim.procedures], {"code": "02HV33Z"}]}),
+    ]
+    for (replaces, code, procedure), changed in cases:
+        written = Claim.model_validate({**claim.model_dump(), **changed})
+        assert grouper.what_if(claim, replaces, code, procedure=procedure) == grouper.group(written, impact=False)
+    assert claim.model_dump() == before

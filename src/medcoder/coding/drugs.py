@@ -42,6 +42,7 @@ from medcoder.coding import specificity, statements  # noqa: F401
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.guidelines import Context, _drop, rule
 from medcoder.errors import MedcoderError
+from medcoder.extract.prefilter import WordStartScanner
 
 __all__ = [
     "RULE_ID",
@@ -184,17 +185,20 @@ class _Cues:
     skip_sections: frozenset[str]
     ambiguous: frozenset[str]
     ambiguous_next: frozenset[str]
+    scanner: WordStartScanner  # every group's regex, tried only at the words it can start at
 
 
 @lru_cache(maxsize=1)
 def _cues() -> _Cues:
     data = intent_data()
+    groups = tuple((name, group, group.regex()) for name, group in data.cues.items())
     return _Cues(
-        groups=tuple((name, group, group.regex()) for name, group in data.cues.items()),
+        groups=groups,
         fillers=frozenset(_norm(w) for w in data.fillers.words),
         skip_sections=frozenset(data.skip_sections.words),
         ambiguous=frozenset(_norm(w) for w in data.ambiguous.words),
         ambiguous_next=frozenset(_norm(w) for w in data.ambiguous.next),
+        scanner=WordStartScanner([regex for _, _, regex in groups]),
     )
 
 
@@ -345,6 +349,22 @@ class DrugTable:
                 self._add_name([words], resolved, -1, set(), set(), seen, force=True)
         for names in self.names.values():
             names.sort(key=lambda n: -len(n.tokens))
+        # what a sentence must hold to name anything: a one-word name, or a longer name's first
+        # two words ("of", "and", "a" begin longer names only)
+        self._single: frozenset[str] = frozenset(
+            first for first, names in self.names.items() if any(len(n.tokens) == 1 for n in names)
+        )
+        self._pairs: frozenset[tuple[str, str]] = frozenset(
+            n.tokens[:2] for names in self.names.values() for n in names if len(n.tokens) > 1
+        )
+
+    def may_name(self, norms: list[str]) -> bool:
+        """Could :meth:`find` find a name in a sentence of these normalised words?  (False: it
+        cannot; True: it may.)"""
+        single, pairs = self._single, self._pairs
+        return any(
+            norm in single or (i + 1 < len(norms) and (norm, norms[i + 1]) in pairs) for i, norm in enumerate(norms)
+        )
 
     def _resolve(self, target: str) -> str | None:
         """A "see" target or synonym entry as a Table path (``Fluoxetine hydrochloride`` is
@@ -509,31 +529,44 @@ DOC_LEVEL = frozenset(
 )
 
 
-def _document_cues(document, cues: _Cues, drug_sentences: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Cue]]:
-    """The cues of the document asserted for the patient now, by sentence: every cue of a sentence
-    that names a drug, and the cues that speak for the whole note (intent, a poisoning, an
-    underdosing and its reason) wherever they are."""
-    by_sentence: dict[tuple[int, int], list[_Cue]] = {}
-    text = document.text
-    for name, group, regex in cues.groups:
-        for m in regex.finditer(text):
+_RawCue = tuple[str, CueGroup, int, int, tuple[int, int]]
+
+
+def _raw_cues(document, cues: _Cues) -> list[_RawCue]:
+    """Every cue match of the document (group by group, left to right) with its sentence, before
+    any check: (group name, group, start, end, sentence)."""
+    raw: list[_RawCue] = []
+    for (name, group, _regex), matches in zip(cues.groups, cues.scanner.finditer(document.text), strict=True):
+        for m in matches:
             start, end = m.span()
             if end <= start:
                 continue
-            sentence = document.sentence_at(start)
-            if sentence not in drug_sentences and group.meaning not in DOC_LEVEL:
+            raw.append((name, group, start, end, document.sentence_at(start)))
+    return raw
+
+
+def _document_cues(
+    document, cues: _Cues, drug_sentences: set[tuple[int, int]], raw: list[_RawCue]
+) -> dict[tuple[int, int], list[_Cue]]:
+    """The cues of the document asserted for the patient now, by sentence: every cue of a sentence
+    that names a drug, and the cues that speak for the whole note (intent, a poisoning, an
+    underdosing and its reason) wherever they are.  ``raw``: the document's :func:`_raw_cues`."""
+    by_sentence: dict[tuple[int, int], list[_Cue]] = {}
+    text = document.text
+    for name, group, start, end, sentence in raw:
+        if sentence not in drug_sentences and group.meaning not in DOC_LEVEL:
+            continue
+        if document.section_at(start).name in cues.skip_sections:
+            continue
+        uncertain = False
+        if group.assess:
+            assertion = document.assess((start, end))
+            if not _live(assertion):
                 continue
-            if document.section_at(start).name in cues.skip_sections:
-                continue
-            uncertain = False
-            if group.assess:
-                assertion = document.assess((start, end))
-                if not _live(assertion):
-                    continue
-                uncertain = assertion.uncertain
-            by_sentence.setdefault(sentence, []).append(
-                _Cue(name, group.meaning, group.drug, start, end, text[start:end], uncertain)
-            )
+            uncertain = assertion.uncertain
+        by_sentence.setdefault(sentence, []).append(
+            _Cue(name, group.meaning, group.drug, start, end, text[start:end], uncertain)
+        )
     return by_sentence
 
 
@@ -617,17 +650,26 @@ def _events(analyzed, table: DrugTable, setting: str) -> list[_Event]:
     data = intent_data()
     events: list[_Event] = []
     for document in analyzed.documents:
+        # a drug counts only with a cue in its sentence: read the cues first, and look for drugs
+        # only in the sentences that have one (most have none)
+        raw = _raw_cues(document, cues)
+        cued = {sentence for *_, sentence in raw}
         named: dict[tuple[int, int], tuple[list[_Word], list[Found]]] = {}
+        text = document.text
         for sentence in document.sentences:
+            if sentence not in cued:
+                continue
             if document.section_at(sentence[0]).name in cues.skip_sections:
                 continue  # the medication and allergy lists, past and family history, the plan
-            words = _words(document.text, *sentence)
+            if not table.may_name([_norm(w) for w in _WORD.findall(text, *sentence)]):
+                continue  # no words a substance's name begins with
+            words = _words(text, *sentence)
             drugs = table.find(words, cues.ambiguous_next)
             if drugs:
                 named[sentence] = (words, drugs)
         if not named:
             continue
-        by_sentence = _document_cues(document, cues, set(named))
+        by_sentence = _document_cues(document, cues, set(named), raw)
         all_cues = [c for found in by_sentence.values() for c in found]
         doc_meanings = {c.meaning for c in all_cues}
         # intents that speak for the whole note ("REASON FOR ADMISSION: Suicide attempt.")

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.features import fact_confidence
 from medcoder.coding.guidelines import Context, _drop, matches_prefix, ref_covers, rule
+from medcoder.extract.prefilter import Prefiltered
 
 __all__ = ["Maternal", "PregnancyRules", "maternal_state", "pregnancy_rules"]
 
@@ -573,6 +574,18 @@ def _left(document, start: int, span: int = 60) -> str:
     return before[breaks[-1].end() :] if breaks else before
 
 
+_SCANS: dict[re.Pattern[str], Prefiltered] = {}
+
+
+def _scan(pattern: re.Pattern[str]) -> Prefiltered:
+    """``pattern`` searched over a whole document only where its first letters occur (the same
+    matches as its own ``finditer`` / ``search``, several times faster on a note)."""
+    found = _SCANS.get(pattern)
+    if found is None:
+        found = _SCANS[pattern] = Prefiltered(pattern)
+    return found
+
+
 def _sentence_left(document, start: int) -> str:
     s_start, _ = document.sentence_at(start)
     return document.text[s_start:start]
@@ -587,7 +600,7 @@ def _find(
 ) -> Iterator[tuple[object, re.Match[str]]]:
     """Matches of ``pattern`` documented for the patient (not negated, family or hypothetical)."""
     for document in documents:
-        for match in pattern.finditer(document.text):
+        for match in _scan(pattern).finditer(document.text):
             if stated and not _stated(document, match.start()):
                 continue
             if _affirmed(document, match.start(), match.end(), historical=historical, uncertain=uncertain):
@@ -607,7 +620,7 @@ def _weeks(documents, pregnant: bool, admission: bool) -> tuple[int | None, Cue 
     weak: list[tuple[int, Cue]] = []
     for document in documents:
         text = document.text
-        for match in _WEEKS.finditer(text):
+        for match in _scan(_WEEKS).finditer(text):
             value = match.group("w") or match.group("g")
             weeks = int(value) if value else _number(match.group("n"))
             if not 1 <= weeks <= 45:
@@ -654,7 +667,7 @@ def maternal_state(ctx: Context) -> Maternal | None:
 def _maternal_state(ctx: Context) -> Maternal | None:
     analyzed = ctx.analyzed
     documents = list(getattr(analyzed, "documents", []))
-    if not any(_ANY.search(d.text) for d in documents):
+    if not any(_scan(_ANY).search(d.text) for d in documents):
         return None
     patient = getattr(getattr(analyzed, "encounter", None), "patient", None)
     sex = str(getattr(patient, "sex", "U"))
@@ -662,13 +675,13 @@ def _maternal_state(ctx: Context) -> Maternal | None:
     if sex == "M":
         return None
     state = Maternal()
-    if age == 0 or any(_NEWBORN_START.match(d.text) or _NEWBORN.search(d.text) for d in documents):
+    if age == 0 or any(_NEWBORN_START.match(d.text) or _scan(_NEWBORN).search(d.text) for d in documents):
         state.newborn = True
         return state
     if age is not None and not 9 <= age <= 65:
         return None
 
-    negatives = {id(d): [m.span() for m in _NOT_PREGNANT.finditer(d.text)] for d in documents}
+    negatives = {id(d): [m.span() for m in _scan(_NOT_PREGNANT).finditer(d.text)] for d in documents}
     for document, match in _find(documents, _PREGNANT, stated=False):
         start, end = match.span()
         if _overlapping(negatives[id(document)], start, end):
@@ -723,7 +736,7 @@ def _maternal_state(ctx: Context) -> Maternal | None:
         state.lactation = Cue(document, match.start(), match.end(), "lactation")
         break
     for document in documents:
-        match = _INCIDENTAL.search(document.text)
+        match = _scan(_INCIDENTAL).search(document.text)
         if match is not None:
             state.incidental = Cue(document, match.start(), match.end(), "incidental")
             break
@@ -750,7 +763,7 @@ def _ordinal(word: str) -> str:
 
 def _gravida(documents) -> str | None:
     for document in documents:
-        for match in _GRAVIDA.finditer(document.text):
+        for match in _scan(_GRAVIDA).finditer(document.text):
             if match.group("first"):
                 return "first"
             if match.group("other"):

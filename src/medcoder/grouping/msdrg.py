@@ -387,22 +387,23 @@ class DrgGrouper:
             out = found.pop(0) if len(found) > 1 else found[0]
             flags = list(out.get("flags") or [])
             secondary.append(
-                SecondaryDiagnosis(
-                    code=diagnosis.code,
-                    poa=diagnosis.poa,
-                    severity=out.get("severity") or "NONE",
-                    excluded="EXCLUDED" in flags,
-                    drg_impact=out.get("drg_impact") or "NONE",
-                    flags=flags,
-                )
+                {
+                    "code": diagnosis.code,
+                    "poa": diagnosis.poa,
+                    "severity": out.get("severity") or "NONE",
+                    "excluded": "EXCLUDED" in flags,
+                    "drg_impact": out.get("drg_impact") or "NONE",
+                    "flags": flags,
+                }
             )
+        # plain dicts: the result validates them in one call (as many models one by one)
         procedures = [
-            ProcedureResult(
-                code=out["code"],
-                is_or=bool(out.get("is_or")),
-                drg_impact=out.get("drg_impact") or "NONE",
-                flags=list(out.get("flags") or []),
-            )
+            {
+                "code": out["code"],
+                "is_or": bool(out.get("is_or")),
+                "drg_impact": out.get("drg_impact") or "NONE",
+                "flags": list(out.get("flags") or []),
+            }
             for out in raw.get("proc_output") or []
         ]
         drg = _drg(raw.get("final_drg"))
@@ -453,22 +454,23 @@ class DrgGrouper:
         diagnosis or procedure when ``replaces`` is None or not on the claim), without impacts."""
         code = normalize_code(code)
         target = normalize_code(replaces) if replaces else None
+        # the claim's other (validated) items are shared; only the changed one is made anew
         if procedure:
-            items = [p.model_dump() for p in claim.procedures]
-            hit = next((i for i, p in enumerate(items) if p["code"] == target), None)
+            procedures = list(claim.procedures)
+            hit = next((i for i, p in enumerate(procedures) if p.code == target), None)
             if hit is None:
-                items.append({"code": code})
+                procedures.append(ClaimProcedure(code=code))
             else:
-                items[hit] = {**items[hit], "code": code}
-            changed = claim.model_copy(update={"procedures": [ClaimProcedure(**p) for p in items]})
+                procedures[hit] = ClaimProcedure(**{**procedures[hit].model_dump(), "code": code})
+            changed = claim.model_copy(update={"procedures": procedures})
         else:
-            items = [d.model_dump() for d in claim.diagnoses]
-            hit = next((i for i, d in enumerate(items) if d["code"] == target), None)
+            diagnoses = list(claim.diagnoses)
+            hit = next((i for i, d in enumerate(diagnoses) if d.code == target), None)
             if hit is None:
-                items.append({"code": code, "poa": "Y"})
+                diagnoses.append(ClaimDiagnosis(code=code, poa="Y"))
             else:
-                items[hit] = {**items[hit], "code": code}
-            changed = claim.model_copy(update={"diagnoses": [ClaimDiagnosis(**d) for d in items]})
+                diagnoses[hit] = ClaimDiagnosis(**{**diagnoses[hit].model_dump(), "code": code})
+            changed = claim.model_copy(update={"diagnoses": diagnoses})
         return self.group(changed, impact=False)
 
     def query_impact(

@@ -153,6 +153,18 @@ _SUFFIX = re.compile(
 )
 
 
+def _analyzed_document(analyzed, position: int, document) -> AnalyzedDocument | None:
+    """The analysed form of the encounter's ``position``-th document in ``analyzed`` (an
+    ``AnalyzedEncounter``, which analyses the documents in order), when it is that document's."""
+    documents = getattr(analyzed, "documents", None)
+    if not documents or position >= len(documents):
+        return None
+    adoc = documents[position]
+    if adoc.document_id != document.id or adoc.text != document.text:
+        return None
+    return adoc
+
+
 class PcsAssigner:
     """Assigns ICD-10-PCS codes to the procedures documented in an encounter."""
 
@@ -196,7 +208,9 @@ class PcsAssigner:
             return False
         return bool(self.kb.query("SELECT 1 FROM pcs_tables WHERE release_id = ? LIMIT 1", (rid,)))
 
-    def assign(self, encounter: Encounter) -> PcsResult:
+    def assign(self, encounter: Encounter, analyzed=None) -> PcsResult:
+        """``analyzed``: the encounter already analysed (the pipeline's ``AnalyzedEncounter``): its
+        documents' sections, sentences and assertions are reused instead of read again."""
         day = encounter.date_of_service
         if not self.available(day):
             return PcsResult([], [], None)
@@ -204,8 +218,9 @@ class PcsAssigner:
         assert rid is not None
         catalog = catalog_for(self.kb, rid, self.vocab)
         candidates: list[Candidate] = []
-        for document in encounter.documents:
-            candidates.extend(self._document_candidates(document.id, document.text, catalog))
+        for position, document in enumerate(encounter.documents):
+            adoc = _analyzed_document(analyzed, position, document)
+            candidates.extend(self._document_candidates(document.id, document.text, catalog, adoc))
         from medcoder.coding.pcs.guidelines import apply_guidelines
 
         kept = apply_guidelines(candidates, catalog)
@@ -217,11 +232,14 @@ class PcsAssigner:
 
     # -- mentions -----------------------------------------------------------------------------
 
-    def _document_candidates(self, document_id: str, text: str, catalog: Catalog) -> list[Candidate]:
+    def _document_candidates(
+        self, document_id: str, text: str, catalog: Catalog, adoc: AnalyzedDocument | None = None
+    ) -> list[Candidate]:
         matches = self.vocab.find(text)
         if not matches:
             return []
-        adoc = analyze(document_id, text)
+        if adoc is None:
+            adoc = analyze(document_id, text)
         bounds = [(m.start(), m.end()) for m in matches]
         out: list[Candidate] = []
         for i, m in enumerate(matches):

@@ -70,12 +70,18 @@ class Catalog:
     by_operation: dict[str, list[str]]  # root operation / type label -> table prefixes (sections 0-X)
     body_parts: dict[str, list[BodyPartValue]]  # prefix -> values (labels and aliases)
     by_stem: dict[str, list[BodyPartValue]] = field(default_factory=dict)
+    _imaging: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def operation_tables(self, operation: str, sections: str = "0") -> list[str]:
         return [p for p in self.by_operation.get(operation, []) if p[0] in sections]
 
     def imaging_tables(self, section: str, type_char: str) -> list[str]:
-        return [p for p in self.tables if p[0] == section and p[2] == type_char]
+        found = self._imaging.get((section, type_char))
+        if found is None:  # read once per modality: the tables do not change
+            found = self._imaging[(section, type_char)] = [
+                p for p in self.tables if p[0] == section and p[2] == type_char
+            ]
+        return list(found)
 
 
 _LOCK = threading.Lock()
