@@ -753,6 +753,18 @@ CASES = [
     pytest.param(
         RuleCase(
             "ocg.I.A.15.with",
+            "UROLOGY CLINIC\nASSESSMENT AND PLAN:\n1. Benign prostatic hyperplasia with nocturia. Start tamsulosin.\n"
+            "2. Essential hypertension, controlled.\n",
+            present=("N40.1", "R35.1", "I10"),
+            absent=("N40.0",),
+            off_present=("N40.0", "R35.1"),
+            off_absent=("N40.1",),
+        ),
+        id="OCG-I.A.15+IV.D:a-symptom-the-statement-joins-by-with-is-not-a-complaint-to-drop",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.15.with",
             "DISCHARGE SUMMARY\nDISCHARGE DIAGNOSES:\n1. Pneumonia, organism not identified.\n2. Chronic obstructive "
             "pulmonary disease, not in exacerbation.\nHOSPITAL COURSE: Ceftriaxone and azithromycin; home on day 3.\n",
             "inpatient",

@@ -183,7 +183,7 @@ WITH_INDEX_EXTRAS = {"N40.1": ("N32.0", "N13.9", "R33.9", "R39.1")}
     "ocg.I.A.15.with.v1",
     'I.A.15, I.A.13 ("with"; the tabular\'s "use additional code" list names what "with" means)',
     "a code titled 'without X' becomes its sibling 'with X' when X is documented",
-    before="ocg.I.A.12.a",  # the combination first: Excludes1 then sees the one code, not the pair
+    before="ocg.I.B.5",  # the combination first: integral symptoms and Excludes1 then see the one code
 )
 def _with_sibling(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # OCG I.A.15: "with" links two conditions when the classification does.  Where a category has a
@@ -215,9 +215,7 @@ def _with_sibling(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             (
                 o
                 for o in cands
-                if o is not cand
-                and any(m.affirmed for m in o.mentions)
-                and any(ref_covers(r, o.code) or (len(r) >= 3 and o.code[:3] == r[:3] and r[0] in "RN") for r in refs)
+                if o is not cand and any(m.affirmed for m in o.mentions) and any(ref_covers(r, o.code) for r in refs)
             ),
             None,
         )

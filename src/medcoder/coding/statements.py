@@ -10,6 +10,8 @@ with its versioned id, so a result's "why not" names them.
 
 from __future__ import annotations
 
+import re
+
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.guidelines import Context, _drop, matches_prefix, rule, rules_data
 
@@ -154,6 +156,26 @@ def _stated(m: Mention) -> bool:
     return m.section in STATEMENT_SECTIONS and m.share >= 0.5 and not m.historical
 
 
+_WITH_BEFORE = re.compile(r"\bwith\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# "presents with back pain": the complaint, not a diagnosis's "with"
+_PRESENTS_WITH = re.compile(
+    r"\b(?:present\w*|comes?|came|seen|here|complain\w*|report\w*|admitted|arriv\w*|evaluat\w*|patient)\s+"
+    r"(?:\w+\s+){0,2}with\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _linked_by_with(ctx: Context, m: Mention) -> bool:
+    """Is the mention joined to a diagnosis by "with" in the assessment's statement ("Benign
+    prostatic hyperplasia with nocturia")?"""
+    if m.section != "assessment_plan" or ctx.analyzed is None:
+        return False
+    document = ctx.analyzed.document(m.document_id)
+    start, _ = document.sentence_at(m.start)
+    before = document.text[max(start, m.start - 40) : m.start]
+    return bool(_WITH_BEFORE.search(before)) and not _PRESENTS_WITH.search(before)
+
+
 @rule(
     "ocg.IV.D.symptoms.v1",
     "IV.D, I.B.4-5 (signs and symptoms are not coded when a definitive diagnosis explains them)",
@@ -182,6 +204,8 @@ def _explained_symptoms(cands: list[Candidate], ctx: Context) -> list[Candidate]
         live = _live(cand)
         if not live or not cand.code.startswith(SYMPTOM_PREFIXES) or any(_stated(m) for m in live):
             continue
+        if any(_linked_by_with(ctx, m) for m in live):
+            continue  # "BPH with nocturia": the statement joins them; "with" is the classification's (I.A.15)
         _drop(
             cands,
             ctx,
