@@ -294,8 +294,9 @@ def native_claim(claim: Claim) -> dict[str, Any]:
         "sdx": [dx(d.code, d.poa) for d in claim.secondaries],
         "procedures": [{"code": p.code} for p in claim.procedures if p.code_system == "ICD-10-PCS"],
     }
-    if claim.discharge_date is not None:
-        native["discharge_date"] = int(claim.discharge_date.strftime("%Y%m%d"))
+    day = claim.discharge_date
+    if day is not None:
+        native["discharge_date"] = day.year * 10000 + day.month * 100 + day.day  # YYYYMMDD
     return native
 
 

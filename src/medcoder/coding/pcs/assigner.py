@@ -189,6 +189,7 @@ class PcsAssigner:
         data = self.vocab.data
         self._stops = frozenset(data.window_stops)
         self._ignored_historical = frozenset(c.lower() for c in data.ignored_historical_cues)
+        self._has_tables: dict[str, bool] = {}
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -206,7 +207,9 @@ class PcsAssigner:
         rid = self.release_id(day)
         if rid is None:
             return False
-        return bool(self.kb.query("SELECT 1 FROM pcs_tables WHERE release_id = ? LIMIT 1", (rid,)))
+        if rid not in self._has_tables:  # a knowledge base file's releases do not change
+            self._has_tables[rid] = bool(self.kb.query("SELECT 1 FROM pcs_tables WHERE release_id = ? LIMIT 1", (rid,)))
+        return self._has_tables[rid]
 
     def assign(self, encounter: Encounter, analyzed=None) -> PcsResult:
         """``analyzed``: the encounter already analysed (the pipeline's ``AnalyzedEncounter``): its
