@@ -32,15 +32,17 @@ def _overlap(a: Candidate, b: Candidate) -> bool:
     )
 
 
-@rule("ocg.I.B.3.specificity.v1", "I.B.2-3", "one code per condition: the sibling the words support best")
-def _specificity(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+def _by_category(cands: list[Candidate]) -> list[list[Candidate]]:
+    """The candidates grouped by their three-character category."""
     by_category: dict[str, list[Candidate]] = {}
     for cand in cands:
         by_category.setdefault(cand.code[:3], []).append(cand)
-    for siblings in by_category.values():
-        # only codes the words themselves name: a combination code a rule built (E11.22 from
-        # "diabetes" and "CKD") shares its wording with the other combinations of its condition
-        siblings = [c for c in siblings if _worded(c)]
+    return list(by_category.values())
+
+
+@rule("ocg.I.B.3.specificity.v1", "I.B.2-3", "one code per condition: the sibling the words support best")
+def _specificity(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    for siblings in _by_category(cands):
         if len(siblings) < 2:
             continue
         # stronger first; on a tie the "unspecified" code before an "other specified" one the note
@@ -129,10 +131,7 @@ def _specificity_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # kidney disease stage 3b" (N18.9 / N18.32), "back pain" beside "low back pain".
     cands = _specificity(cands, ctx)
     rule_id = "ocg.I.B.3.specificity.v2"
-    by_category: dict[str, list[Candidate]] = {}
-    for cand in cands:
-        by_category.setdefault(cand.code[:3], []).append(cand)
-    for siblings in by_category.values():
+    for siblings in _by_category(cands):
         # only codes the words themselves name: a combination code a rule built (E11.22 from
         # "diabetes" and "CKD") shares its wording with the other combinations of its condition
         siblings = [c for c in siblings if _worded(c)]
