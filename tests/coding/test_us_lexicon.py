@@ -178,3 +178,34 @@ def test_us_lexicon_word_equivalents_keep_meaning(lexicon: ClinicalLexicon) -> N
     bad = {k: v for k, v in equivalents.items() if k in BANNED_EQUIVALENCE_KEYS or v in BANNED_EQUIVALENCE_VALUES}
     assert not bad, f"equivalences that change meaning: {bad}"
     assert all(k == k.lower() and v == v.lower() and k != v for k, v in equivalents.items())
+
+
+def test_lexicon_supplements_join_the_main_file_and_bad_ones_are_named(tmp_path) -> None:
+    import json
+
+    from medcoder.codesets.lexicon import load_lexicon
+
+    main = {
+        "about": "test",
+        "version": 3,
+        "sources": {"index": "ICD-10-CM Alphabetic Index"},
+        "word_equivalents": {},
+        "word_equivalents_source": "test",
+        "entries": [{"code": "I10", "terms": ["hypertension"], "source": "index"}],
+    }
+    (tmp_path / "us_lexicon.json").write_text(json.dumps(main), encoding="utf-8")
+    (tmp_path / "us_lexicon").mkdir()
+    chapter = {
+        "about": "circulatory",
+        "entries": [{"code": "I48.91", "terms": ["atrial fibrillation"], "source": "index"}],
+    }
+    (tmp_path / "us_lexicon" / "circulatory.json").write_text(json.dumps(chapter), encoding="utf-8")
+    assert [e.code for e in load_lexicon(tmp_path).entries] == ["I10", "I48.91"]
+
+    chapter["entries"].append({"code": "R52", "terms": ["pain"], "source": "corpus"})
+    (tmp_path / "us_lexicon" / "circulatory.json").write_text(json.dumps(chapter), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown source 'corpus'"):
+        load_lexicon(tmp_path)
+    (tmp_path / "us_lexicon" / "broken.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"us_lexicon/broken\.json"):
+        load_lexicon(tmp_path)

@@ -69,7 +69,30 @@ class ClinicalLexicon(BaseModel):
         return value
 
 
+class LexiconSupplement(BaseModel):
+    """A chapter of the lexicon kept in its own file (``medcoder/data/us_lexicon/*.json``): the same
+    kind of entries, citing the sources the main file declares."""
+
+    about: str
+    entries: list[LexiconEntry]
+
+
 @lru_cache(maxsize=1)
 def clinical_lexicon() -> ClinicalLexicon:
-    text = resources.files("medcoder").joinpath("data/us_lexicon.json").read_text(encoding="utf-8")
-    return ClinicalLexicon.model_validate(json.loads(text))
+    return load_lexicon(resources.files("medcoder").joinpath("data"))
+
+
+def load_lexicon(root) -> ClinicalLexicon:
+    """``root/us_lexicon.json`` plus its chapter supplements ``root/us_lexicon/*.json`` (in file-name
+    order), validated as one lexicon: an entry citing a source the main file does not declare is an
+    error naming the file."""
+    data = json.loads(root.joinpath("us_lexicon.json").read_text(encoding="utf-8"))
+    folder = root.joinpath("us_lexicon")
+    if folder.is_dir():
+        for item in sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name):
+            try:
+                supplement = LexiconSupplement.model_validate(json.loads(item.read_text(encoding="utf-8")))
+            except (ValueError, json.JSONDecodeError) as exc:
+                raise ValueError(f"lexicon supplement data/us_lexicon/{item.name}: {exc}") from exc
+            data["entries"].extend(e.model_dump() for e in supplement.entries)
+    return ClinicalLexicon.model_validate(data)
