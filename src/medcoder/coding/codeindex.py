@@ -35,6 +35,16 @@ class Resolution:
 _WITH_UNSPECIFIED = r"\bwith unspecified\b(?! (?:severity|stage|depth|degree|trimester))"
 
 
+_UNSPECIFIED_SIDE = re.compile(r"\bunspecified (?:eye|ear|side|laterality)\b")
+_SIDE_WORDS = re.compile(r"\b(?:right|left|bilateral|unspecified)(?: (?:eye|ear|side|laterality))?\b")
+
+
+def _side_free(description: str) -> str:
+    """A title without its side words ("primary open-angle glaucoma, right eye" -> "primary
+    open-angle glaucoma")."""
+    return re.sub(r"[\s,]+", " ", _SIDE_WORDS.sub(" ", description)).strip(" ,")
+
+
 class CodeIndex:
     def __init__(self, kb, release_id: str) -> None:
         self.release_id = release_id
@@ -78,11 +88,15 @@ class CodeIndex:
     ) -> Resolution | None:
         node = self.nodes.get(code)
         steps: list[str] = []
+        sided = self._documented_side(node, laterality) if node is not None and laterality else None
+        if sided is not None:
+            steps.append(f"{node.code} is for an unspecified side: {sided.code} ({sided.description}), OCG I.B.13")
+            node = sided
         depth = 0
         while node is not None and not node.billable and depth < 6:
             depth += 1
             if node.seventh and node.kind == "code":
-                char = self._seventh(node, episode, open_fracture)
+                char = self._seventh(node, episode, open_fracture, laterality)
                 full = self.nodes.get(seventh_character_form(node.code, char))
                 if full is None:
                     return None
@@ -100,7 +114,30 @@ class CodeIndex:
             return None
         return Resolution(node.code, tuple(steps))
 
-    def _seventh(self, node: Node, episode: str | None, open_fracture: bool) -> str:
+    def _documented_side(self, node: Node, laterality: str) -> Node | None:
+        """The sibling naming the documented side of a code for the unspecified side ("Hypertensive
+        retinopathy, unspecified eye" -> "..., bilateral" for "both eyes"; OCG I.B.13): same title
+        but for the side words, under the same parent."""
+        text = node.description.lower()
+        if node.parent is None or not _UNSPECIFIED_SIDE.search(text):
+            return None
+        parent = self.nodes.get(node.parent)
+        if parent is None:
+            return None
+        plain = _side_free(text)
+        for code in parent.children:
+            sibling = self.nodes[code]
+            other = sibling.description.lower()
+            if sibling is not node and re.search(rf"\b{laterality}\b", other) and _side_free(other) == plain:
+                return sibling
+        return None
+
+    def _seventh(self, node: Node, episode: str | None, open_fracture: bool, laterality: str | None = None) -> str:
+        # a 7th character that is the eye (E11.329-: 1 right, 2 left, 3 bilateral, 9 unspecified eye,
+        # OCG I.B.13): the documented side, else the unspecified one
+        eyes = [(c, m) for c, m in node.seventh if re.search(r"\b(?:right|left|bilateral|unspecified eye)\b", m)]
+        if eyes and len(eyes) == len(node.seventh):
+            return next((c for c, m in eyes if (laterality or "unspecified") in m), eyes[-1][0])
         wanted = EPISODE_SEVENTH.get(episode or "initial", "initial encounter")
         options = [(c, m) for c, m in node.seventh if wanted in m]
         if not options:

@@ -18,8 +18,11 @@ from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
 from medcoder.coding import (
     cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
+    circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above
     encounters,  # noqa: F401 - registers ocg.I.C.21.c.13 (routine examinations), after pregnancy
+    eye,  # noqa: F401 - registers ocg.I.C.7.a.glaucoma (type, eye and stage)
+    newborn,  # noqa: F401 - registers ocg.I.C.16.a.2.birth (Z38 first on the newborn record)
     organisms,  # noqa: F401 - registers ocg.I.C.1.b (organism B95-B96, resistance Z16)
     pregnancy,  # noqa: F401 - registers ocg.I.C.15 (chapter 15), last
     specificity,  # noqa: F401 - registers ocg.I.B.3.specificity
