@@ -203,13 +203,16 @@ class Pipeline:
             self._drg = DrgGrouper()
         try:
             grouped = self._drg.group(claim)
+            what_ifs = self._drg.what_ifs(claim)  # each what-if grouped once: the queries, then their impact
             if self.queries:
                 from medcoder.cdi import specificity_queries
 
                 rid = result.releases.get(ICD10CM) or self.coder.release_for(claim.date_of_service)
-                result.queries.extend(specificity_queries(self.kb, rid, result.diagnoses, self._drg, claim, grouped))
+                result.queries.extend(
+                    specificity_queries(self.kb, rid, result.diagnoses, self._drg, claim, grouped, what_ifs)
+                )
             if result.queries:
-                grouped.query_impact = self._drg.query_impact(claim, result.queries, grouped)
+                grouped.query_impact = self._drg.query_impact(claim, result.queries, grouped, what_ifs)
             result.drg = grouped.model_dump(mode="json")
         except MedcoderError as exc:
             result.edits.append(_info("grouping.drg-unavailable.v1", f"MS-DRG not computed: {exc.message}"))

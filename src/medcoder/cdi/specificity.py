@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from medcoder.codesets.kb import CmCode, KnowledgeBase
 from medcoder.grouping.claims import Claim
-from medcoder.grouping.msdrg import DrgGrouper, DrgResult
+from medcoder.grouping.msdrg import DrgGrouper, DrgResult, WhatIfs
 from medcoder.models import CodeAssignment, Query, QueryOption
 
 RULE_ID = "cdi.specificity.v1"
@@ -55,9 +55,13 @@ def specificity_queries(
     grouper: DrgGrouper,
     claim: Claim,
     grouped: DrgResult,
+    what_ifs: WhatIfs | None = None,
 ) -> list[Query]:
-    """Queries for the unspecified diagnoses of a grouped inpatient claim (see the module doc)."""
+    """Queries for the unspecified diagnoses of a grouped inpatient claim (see the module doc).
+    ``what_ifs`` (``grouper.what_ifs(claim)``) keeps the groupings for the queries' impact."""
     queries: list[Query] = []
+    if what_ifs is None or what_ifs.claim is not claim:
+        what_ifs = grouper.what_ifs(claim)
     severity_now = {d.code: d.severity for d in grouped.secondary}
     for position, assignment in enumerate(diagnoses):
         node = kb.cm(assignment.code, release_id=release_id)
@@ -74,13 +78,12 @@ def specificity_queries(
                 continue
             if any(option.code.replace(".", "") == d.code for d in claim.diagnoses):
                 continue  # already reported
-            answered = grouper.what_if(claim, claim.diagnoses[position].code, option.code)
+            answered = what_ifs.answer(claim.diagnoses[position].code, option.code)
             if principal:
                 if answered.drg != grouped.drg:
                     scored.append((0, option.code, option))
                 continue
-            mine = next((d for d in answered.secondary if d.code == option.code.replace(".", "")), None)
-            level = _RANK.get(mine.severity, 0) if mine else 0
+            level = _RANK.get(answered.severity, 0) if answered.severity else 0
             if level > current or answered.drg != grouped.drg:
                 scored.append((-level, option.code, option))
         if not scored:

