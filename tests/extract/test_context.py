@@ -103,6 +103,15 @@ def test_context_same_category_cue_limits_scope() -> None:
     assert not _assess(text, "pain").negated
 
 
+def test_context_dating_pseudo_cue_does_not_cut_a_backward_scope() -> None:
+    # "last month" is a pseudo-cue (it dates, it does not make history); "resolved" looks back past it
+    text = "Urinary tract infection treated last month, resolved."
+    assert _assess(text, "Urinary tract infection").historical
+    assert not _assess(
+        "Urinary tract infection for the last month, on nitrofurantoin.", "Urinary tract infection"
+    ).historical
+
+
 UNCERTAIN = [
     ("Possible pneumonia.", "pneumonia"),
     ("Suspected appendicitis.", "appendicitis"),

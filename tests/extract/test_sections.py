@@ -173,6 +173,14 @@ def test_sections_run_together_mtsamples_headers() -> None:
         ("  ROS:  negative", [("unknown", ""), ("review_of_systems", "ROS")]),
         ("Final Diagnosis: Pneumonia", [("diagnoses", "Final Diagnosis")]),
         ("Personal history: hypertension.", [("past_medical_history", "Personal history")]),
+        (
+            "ED: right flank pain. CT shows a 4 mm stone. Diagnosis: right ureteral calculus.",
+            [("unknown", ""), ("diagnoses", "Diagnosis")],
+        ),
+        (
+            "Admitted with chest pain. Discharge diagnosis: costochondritis.",
+            [("unknown", ""), ("diagnoses", "Discharge diagnosis")],
+        ),
     ],
 )
 def test_sections_header_forms(text: str, expected: list[tuple[str, str]]) -> None:
@@ -190,6 +198,8 @@ def test_sections_header_forms(text: str, expected: list[tuple[str, str]]) -> No
         "BP: 120/80.",
         "Immunohistochemistry: S100: positive; MELAN A: (+), CKPAN: (+).",  # stain names in a list
         "Spirometry: FEV1: 2.23 l; FEV1/VC: 78%.",
+        "Seen in clinic. Her daughter said: no falls.",  # mixed case after a full stop: only diagnosis titles
+        "Cough for a week. Medications: none.",
     ],
 )
 def test_sections_not_headers(text: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
 from medcoder.coding import (
+    cancelled,  # noqa: F401 - registers ocg.I.C.21.c.12.cancelled (Z53, procedure not carried out)
     cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
     circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above

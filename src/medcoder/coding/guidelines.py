@@ -537,6 +537,125 @@ def _integral_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+_UNSPECIFIED = re.compile(r"\bunspecified\b", re.IGNORECASE)
+
+
+def _wording(m) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", m.term.lower()))
+
+
+@rule(
+    "ocg.I.B.3.unspecified.v1",
+    "I.B.2-3, I.A.9.a (unspecified codes only when nothing more specific is documented)",
+    "an unspecified code whose wording is the head of a more specific condition the note documents",
+    before="ocg.I.B.5",
+)
+def _unspecified_head(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "Cataract surgery ... for age-related nuclear cataract": the bare "cataract" (H26.9 Unspecified
+    # cataract) is the same condition the longer wording names (H25.11); so are "anemia" beside
+    # "iron deficiency anemia" and "pneumonia" beside "aspiration pneumonia".  I.A.9.a: codes titled
+    # "unspecified" are for when the documentation says no more -- here it does.  A code the more
+    # specific one asks to be added ("use additional code", "code also": N18.- with I12.-) stays.
+    worded = {
+        id(c): {_wording(m) for m in c.mentions if not (m.negated or m.family or m.hypothetical) and m.term}
+        for c in cands
+    }
+    for cand in list(cands):
+        node = ctx.index.get(cand.code)
+        if node is None or not _UNSPECIFIED.search(node.description) or not worded[id(cand)]:
+            continue
+        for other in cands:
+            if other is cand or other.code[:1] == "Z" or other.code[:3] == cand.code[:3] or other not in cands:
+                continue  # within a category the specificity rule (I.B.3) merges them
+            longer = [w for w in worded[id(other)] for mine in worded[id(cand)] if mine and w.endswith(" " + mine)]
+            if not longer or not all(
+                any(w.endswith(" " + mine) for w in worded[id(other)]) for mine in worded[id(cand)]
+            ):
+                continue
+            partners = [*_note_refs(ctx, other.code, "useAdditionalCode"), *_note_refs(ctx, other.code, "codeAlso")]
+            partners += _note_refs(ctx, other.code, "codeFirst")  # R65.20 "code first ... sepsis NOS (A41.9)"
+            if any(ref_covers(r, cand.code) for r in partners):
+                continue
+            # the same condition: its mentions (a discharge diagnosis "1. Hematuria") become the
+            # specific code's evidence, so where and how it is documented still counts
+            other.mentions.extend(m for m in cand.mentions if m not in other.mentions)
+            other.rules.append("ocg.I.B.3.unspecified.v1")
+            other.steps.append(f"also documented as {cand.code} in less specific words (OCG I.B.3)")
+            _drop(
+                cands,
+                ctx,
+                cand,
+                "ocg.I.B.3.unspecified.v1",
+                f"not coded: {other.code} ({longer[0]!r}) documents this condition more specifically "
+                "(OCG I.B.3, I.A.9.a)",
+            )
+            break
+    return cands
+
+
+_CONTRAST_CUES = frozenset({"versus", "vs", "either"})  # words of the cue ("uncertain: 'due to either'")
+
+
+def _contrasted(symptom: Candidate, explains: list[Candidate], ctx: Context) -> bool:
+    """OCG II.E: is the symptom followed, in its own statement, by contrasting / comparative
+    diagnoses ("right upper quadrant pain due to either acute cholecystitis or peptic ulcer disease",
+    "chest pain, costochondritis versus reflux")?  Then every diagnosis that would explain it is
+    one of those uncertain alternatives, and the symptom is coded (and sequenced first)."""
+    analyzed = ctx.analyzed
+    if analyzed is None or not explains:
+        return False
+    for m in symptom.mentions:
+        if not m.affirmed:
+            continue
+        document = analyzed.document(m.document_id)
+        sentence = document.sentence_at(m.start)
+        if all(_alternative(d, m, document, sentence) for d in explains):
+            return True
+    return False
+
+
+def _alternative(d: Candidate, m, document, sentence: tuple[int, int]) -> bool:
+    """Is ``d`` only documented as one of the contrasting diagnoses after the symptom ``m``?"""
+    return any(
+        o.document_id == m.document_id
+        and o.start >= m.end
+        and document.sentence_at(o.start) == sentence
+        and o.uncertain
+        and any(w in _CONTRAST_CUES for c in o.cues for w in re.findall(r"[a-z]+", c.lower()))
+        for o in d.mentions
+    ) and not any(o.affirmed for o in d.mentions)
+
+
+@rule("ocg.I.B.5.v3", "I.B.4-5, II.E", "signs and symptoms integral to a confirmed diagnosis are not coded")
+def _integral_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v3: a symptom followed by contrasting diagnoses ("pain due to either A or B") is not integral
+    # to either of them: neither is established, and OCG II.E codes the symptom first with both.
+    table = {k: v for k, v in rules_data()["integral_symptoms"].items() if k != "about"}
+    keys = sorted(table, key=len, reverse=True)
+    elsewhere = [p for p in keys if not p.startswith("R")]
+    symptoms = [c for c in cands if c.code.startswith("R") or any(matches_prefix(c.code, p) for p in elsewhere)]
+    ids = {id(c) for c in symptoms}
+    confirmed = [c for c in cands if id(c) not in ids and _established(c, ctx)]
+    pool = confirmed + [c for c in symptoms if any(m.affirmed for m in c.mentions)]
+    plain = [(d, d.code.replace(".", "")) for d in pool]
+    for cand in symptoms:
+        prefix = next((p for p in keys if matches_prefix(cand.code, p)), None)
+        if prefix is None:
+            continue
+        wanted = tuple(p.replace(".", "") for p in table[prefix])
+        explains = [d for d, code in plain if d is not cand and code[:3] != cand.code[:3] and code.startswith(wanted)]
+        if not explains:
+            continue
+        if _contrasted(cand, explains, ctx):
+            cand.rules.append("ocg.I.B.5.v3")
+            cand.steps.append(
+                f"coded: followed by the contrasting diagnoses {', '.join(d.code for d in explains)} (OCG II.E)"
+            )
+            continue
+        _drop(cands, ctx, cand, "ocg.I.B.5.v3", f"integral to {explains[0].code} (OCG I.B.4-5)")
+    return cands
+
+
 # --- conventions of the classification -----------------------------------------------------------------
 
 
@@ -867,6 +986,27 @@ def _principal_v3(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
             + " only continued (OCG IV.G)"
         )
     return out
+
+
+@rule(
+    "ocg.II.E.contrasting.v1",
+    "II.E (a symptom followed by contrasting / comparative diagnoses)",
+    "the symptom is sequenced first; the contrasting diagnoses are coded as additional",
+    stage="sequence",
+)
+def _contrasting_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG II.E: "In those rare instances when a symptom code is followed by contrasting /
+    # comparative diagnoses, the symptom code is sequenced first."  The symptoms I.B.5 kept for
+    # that reason carry its step; the first of them moves to the front.
+    if ctx.setting != "inpatient":
+        return ordered
+    kept = [c for c in ordered if any(s.startswith("coded: followed by the contrasting") for s in c.steps)]
+    if not kept or ordered[0] is kept[0]:
+        return ordered
+    first = kept[0]
+    first.rules.append("ocg.II.E.contrasting.v1")
+    first.steps.append("principal: a symptom followed by contrasting diagnoses (OCG II.E)")
+    return [first, *(c for c in ordered if c is not first)]
 
 
 # a manifestation code's title (OCG I.A.13); the claim edits use it too

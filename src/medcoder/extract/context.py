@@ -272,9 +272,13 @@ class _Match:
                 self.scope_end = min(n_tokens, end + max_scope)
 
     def limit_scope(self, other: _Match) -> None:
-        """medSpaCy ``ConTextModifier.limit_scope``: TERMINATE cues and same-category cues cut."""
+        """medSpaCy ``ConTextModifier.limit_scope``: TERMINATE cues and same-category cues cut
+        (a pseudo-cue cuts a forward scope -- "No fever, no increase in pain" -- but not a backward one:
+        "infection treated last month, resolved" stays in the scope of "resolved")."""
         if self.direction == "TERMINATE":
             return
+        if other.direction == "PSEUDO" and self.direction == "BACKWARD":
+            return  # "treated last month, resolved": a dating pseudo-cue before "resolved" does not cut it
         if not (self.scope_start < other.scope_end and other.scope_start < self.scope_end):
             return
         if other.direction != "TERMINATE" and other.category != self.category:

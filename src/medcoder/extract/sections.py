@@ -147,12 +147,18 @@ def _normalise(label: str) -> str:
 # and made of word characters and a few joiners; the dictionary decides whether a candidate is a
 # header.
 _CANDIDATE = re.compile(
-    r"^[ \t]*(?P<line>[A-Za-z][A-Za-z0-9 /&'()\-.]{0,60}?)[ \t]*(?::|$)"
-    r"|(?:(?<=[.!?])|(?<=[.!?],)|(?<=[.!?] ,)|(?<=[.!?]  ,))[ \t]*(?P<glued>[A-Z][A-Z0-9 /&'()\-]{0,60}?)[ \t]*:"
+    r"^[ \t]*(?P<line>[A-Za-z](?:[A-Za-z0-9 /&'()\-]|\.(?! ))" "{0,60}?)[ \t]*(?::|$)"
+    r"|(?:(?<=[.!?])|(?<=[.!?],)|(?<=[.!?] ,)|(?<=[.!?]  ,))[ \t]*(?P<glued>[A-Z][A-Za-z0-9 /&'()\-]{0,60}?)[ \t]*:"
     r"|(?:^|(?<=[.!?],))[ \t]*(?P<listed>[A-Z][A-Z0-9 /&'()\-]{2,60}?),[ \t]*(?=1\.)",
     re.MULTILINE,
 )
 _GENERIC_MIN_LETTERS = 5
+# Titles that open a section in mixed case after a sentence's end on the same line ("... lymph nodes.
+# Diagnosis: mesenteric adenitis."): a run-together note's conclusion.  Other mixed-case labels after a
+# full stop are too often ordinary words before a colon.
+_INLINE_SECTIONS = frozenset(
+    {"diagnoses", "assessment_plan", "postoperative_diagnosis", "preoperative_diagnosis", "admitting_diagnosis"}
+)
 
 
 class Sectionizer:
@@ -184,7 +190,7 @@ class Sectionizer:
             label = label.rstrip(" -.")
             rule = self._titles.get(_normalise(label))
             if rule is not None:
-                if glued and any(ch.islower() for ch in label):
+                if glued and any(ch.islower() for ch in label) and rule.section not in _INLINE_SECTIONS:
                     continue
                 name = rule.in_operative_note if operative and rule.in_operative_note else rule.section
             elif listed:
