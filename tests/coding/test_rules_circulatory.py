@@ -67,6 +67,17 @@ DISCHARGE DIAGNOSES:
 1. Neonatal jaundice, treated with phototherapy for 24 hours.
 """
 
+INFLUENZA_A = """URGENT CARE NOTE
+HISTORY OF PRESENT ILLNESS: 29-year-old man with two days of fever, myalgia and cough.
+ASSESSMENT: Influenza A, rapid antigen positive.
+PLAN: Oseltamivir for 5 days, fluids, return precautions.
+"""
+
+ULCER_THEN_PNEUMONIA = """HOSPITAL NOTE
+Stage 3 pressure ulcer of the sacrum present on admission, dressed by the wound care nurse.
+Admitted for community-acquired pneumonia; ceftriaxone and azithromycin, oxygen weaned to room air.
+"""
+
 CASES = [
     pytest.param(
         RuleCase(
@@ -165,6 +176,30 @@ CASES = [
     ),
     pytest.param(
         RuleCase(
+            "ocg.I.C.10.c.identified",
+            INFLUENZA_A,
+            present=("J10.1",),
+            absent=("J11",),
+            tagged=("J10.1",),
+            off_present=("J11.1",),
+            off_absent=("J10",),
+        ),
+        id="OCG-I.C.10.c:influenza-A-is-an-identified-virus-J10",
+    ),
+    pytest.param(
+        RuleCase(
+            "ocg.II.reason",
+            ULCER_THEN_PNEUMONIA,
+            "inpatient",
+            present=("J18.9", "L89.153"),
+            first="J18.9",
+            off_present=("J18.9", "L89.153"),
+            off_not_first="J18.9",
+        ),
+        id="OCG-II:admitted-for-pneumonia-first",
+    ),
+    pytest.param(
+        RuleCase(
             "ocg.I.C.16.a.2.birth",
             NEWBORN_JAUNDICE,
             "inpatient",
@@ -235,6 +270,38 @@ def test_unspecified_side_code_takes_the_documented_side(code_index, code, side,
 )
 def test_circulatory_wording(coder, text, setting, present, absent):
     """The chapter lexicon's wording reaches the code the Alphabetic Index gives it."""
+    found = codes(coder.code(encounter(text, setting)))
+    for code in present:
+        assert any(c.startswith(code) for c in found), (code, found)
+    for code in absent:
+        assert not any(c.startswith(code) for c in found), (code, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "setting", "present", "absent"),
+    [
+        # OCG I.C.9.a.10: the crisis code with the hypertension it complicates; the ruled-out
+        # end-organ damage does not negate the patient's own hypertension
+        (
+            "ED NOTE: Hypertensive urgency with BP 220/118, no evidence of acute end-organ damage, in a patient "
+            "with long-standing essential hypertension who stopped his lisinopril.",
+            "outpatient",
+            ("I16.0", "I10"),
+            ("I16.1",),
+        ),
+        # OCG I.B.5, I.B.9: melena is integral to the ulcer "with hemorrhage" combination code
+        (
+            "EGD REPORT\nIMPRESSION: Gastric ulcer with active bleeding, treated with epinephrine and clips.\n"
+            "ASSESSMENT: Bleeding gastric ulcer; the melena that brought him in is from the ulcer.",
+            "inpatient",
+            ("K25.4",),
+            ("K92.1", "K92.2"),
+        ),
+        # OCG I.C.10.c: "probable" influenza A is J11 (unidentified), not J10
+        ("DISCHARGE DIAGNOSES:\n1. Probable influenza A, test pending at discharge.", "inpatient", ("J11",), ("J10",)),
+    ],
+)
+def test_circulatory_conventions(coder, text, setting, present, absent):
     found = codes(coder.code(encounter(text, setting)))
     for code in present:
         assert any(c.startswith(code) for c in found), (code, found)

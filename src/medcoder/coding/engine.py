@@ -17,6 +17,7 @@ from pathlib import Path
 from medcoder.codesets.kb import KnowledgeBase
 from medcoder.codesets.normalize import ICD10CM
 from medcoder.coding import (
+    admission,  # noqa: F401 - registers ocg.II.reason (the admission's / visit's stated reason first)
     cancelled,  # noqa: F401 - registers ocg.I.C.21.c.12.cancelled (Z53, procedure not carried out)
     cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
     circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
@@ -26,6 +27,7 @@ from medcoder.coding import (
     newborn,  # noqa: F401 - registers ocg.I.C.16.a.2.birth (Z38 first on the newborn record)
     organisms,  # noqa: F401 - registers ocg.I.C.1.b (organism B95-B96, resistance Z16)
     pregnancy,  # noqa: F401 - registers ocg.I.C.15 (chapter 15), last
+    respiratory,  # noqa: F401 - registers ocg.I.C.10.c.identified (influenza A/B is J10)
     specificity,  # noqa: F401 - registers ocg.I.B.3.specificity
     statements,  # noqa: F401 - registers ocg.III.B.findings, ocg.IV.J.statement
 )
