@@ -45,6 +45,8 @@ NEGATION = [
     ("Review of systems: chest pain: no.", "chest pain"),
     ("Respiratory: No cough or wheezing.", "wheezing"),
     ("Drug reactions: none.", "Drug reactions"),
+    ("Myocardial infarction ruled out by serial troponins.", "Myocardial infarction"),
+    ("Costochondritis; myocardial infarction ruled out.", "myocardial infarction"),
 ]
 
 
@@ -79,6 +81,9 @@ AFFIRMED = [
     ("First daughter of young parents, born with hydronephrosis.", "hydronephrosis"),
     ("Venous return to the right atrium with tricuspid regurgitation.", "tricuspid regurgitation"),
     ("Obstructive stricture resolved after sphincterotomy.", "sphincterotomy"),
+    ("Without any urologic history, he began to pass clots with hematuria.", "hematuria"),
+    ("A 51-year-old woman with no relevant past history was admitted for stroke.", "stroke"),
+    ("Myocardial infarction ruled out by troponins, pneumonia treated.", "pneumonia"),
 ]
 
 
@@ -101,6 +106,15 @@ def test_context_same_category_cue_limits_scope() -> None:
     text = "No fever, no increase in pain."
     assert _assess(text, "fever").negated
     assert not _assess(text, "pain").negated
+
+
+def test_context_history_list_after_a_comma_is_not_negated() -> None:
+    text = "There was no family history of interest, personal history of asthma and pneumonia at 9 months."
+    assert not _assess(text, "asthma").negated
+    assert not _assess(text, "pneumonia").negated
+    # without the comma the negation still reaches through "personal history"
+    assert _assess("No personal history of cancer.", "cancer").negated
+    assert _assess("No fever, chills or personal history of asthma.", "asthma").negated
 
 
 def test_context_dating_pseudo_cue_does_not_cut_a_backward_scope() -> None:
