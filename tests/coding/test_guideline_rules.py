@@ -802,6 +802,8 @@ def test_guideline_rule_on_realistic_note(case: RuleCase, coder, rule_off):
 COVERED_ELSEWHERE = {
     "ocg.I.C.19.e.drugs": "tests/coding/test_drugs.py",
     "ocg.I.C.19.e.sequence": "tests/coding/test_drugs.py",
+    "ocg.I.C.20.external_cause": "tests/coding/test_external_causes.py",
+    "ocg.I.C.20.sequence": "tests/coding/test_external_causes.py",
     "ocg.I.B.3.specificity": "tests/coding/test_facts.py",
     "ocg.I.B.3.subsumed": "tests/coding/test_facts.py",
 }

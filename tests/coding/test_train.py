@@ -202,3 +202,26 @@ def test_train_codiesp_layout_first_40_documents(bundled, capsys, tmp_path, shar
     for d in obj["diagnoses"]:
         for e in d["evidence"]:
             assert text[e["start"] : e["end"]] == e["text"]
+
+
+def test_train_studies_the_rules_that_act_on_the_history_but_never_safety_rules(bundled_kb):
+    from medcoder.coding.engine import Coder
+    from medcoder.coding.training import SWITCHABLE, switchable
+    from medcoder.models import Document, Encounter
+
+    coder = Coder(bundled_kb)
+    notes = [
+        # "Anemia ... iron deficiency anemia": ocg.I.B.3.unspecified acts; "Denies chest pain": negation acts
+        "PROGRESS NOTE\nHPI: Fatigue. Denies chest pain.\nASSESSMENT: Anemia. Ferritin 6; iron deficiency anemia.\n",
+        "PROGRESS NOTE\nHPI: Cough. No fever.\nASSESSMENT: Acute bronchitis.\n",
+    ]
+    found = [
+        coder.candidates(Encounter(id=f"n{i}", setting="outpatient", documents=[Document(id=f"n{i}", text=t)]))
+        for i, t in enumerate(notes)
+    ]
+    for f in found:
+        coder.score(f, None)
+    studied = switchable(coder, found, SiteModel(n_docs=0, code_docs={}, assoc={}))
+    assert studied[: len(SWITCHABLE)] == list(SWITCHABLE)
+    assert "ocg.I.B.3.unspecified" in studied
+    assert "ocg.assertion.negated" not in studied

@@ -154,6 +154,17 @@ class Noncompliance(BaseModel):
     unspecified: str
 
 
+class SubtermWords(BaseModel):
+    """Words a note uses for a Table of Drugs subterm's own words ("car" for "motor vehicle exhaust
+    gas"), read only to pick the subterm of a substance the sentence already names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    words: list[str] = Field(min_length=1)
+    means: list[str] = Field(min_length=1)  # the subterm's words they stand for
+    source: str = Field(min_length=1)
+
+
 class DrugIntentData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -168,6 +179,7 @@ class DrugIntentData(BaseModel):
     skip_sections: WordList
     drug_induced: list[DrugInduced]
     noncompliance: Noncompliance
+    subterm_words: list[SubtermWords] = Field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -716,7 +728,7 @@ def _events(analyzed, table: DrugTable, setting: str) -> list[_Event]:
                     pool = mine or [c for c in all_cues if c.meaning in ("financial", "intentional", "unintentional")]
                     pool += [c for c in all_cues if c.meaning == "age_related"]
                     event.noncompliance, event.noncompliance_cue = _noncompliance(pool, data.noncompliance)
-                refined = table.refine(found.substance, norms, event.column)
+                refined = table.refine(found.substance, norms | _subterm_words(words, data), event.column)
                 if event.column not in refined.codes:
                     continue  # no code in that column (a toxic substance has no adverse effect)
                 event.substance = refined
@@ -724,6 +736,18 @@ def _events(analyzed, table: DrugTable, setting: str) -> list[_Event]:
                 event.episode = attrs.episode
                 events.append(event)
     return events
+
+
+def _subterm_words(words: list[_Word], data: DrugIntentData) -> set[str]:
+    """The Table words a sentence's own words stand for (``data.subterm_words``: "car" -> motor
+    vehicle exhaust gas), for choosing the subterm of the substance it names."""
+    norms = [w.norm for w in words]
+    text = " " + " ".join(norms) + " "
+    out: set[str] = set()
+    for group in data.subterm_words:
+        if any(f" {' '.join(_norm(x) for x in phrase.split())} " in text for phrase in group.words):
+            out.update(_norm(w) for w in group.means)
+    return out
 
 
 def _unspecified(code: str, index) -> bool:

@@ -20,9 +20,12 @@ from medcoder.coding import (
     admission,  # noqa: F401 - registers ocg.II.reason (the admission's / visit's stated reason first)
     cancelled,  # noqa: F401 - registers ocg.I.C.21.c.12.cancelled (Z53, procedure not carried out)
     cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
+    complications,  # noqa: F401 - registers ocg.I.B.16 / I.C.19.g complications of care, I.C.10.d.1 VAP
     circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above
     encounters,  # noqa: F401 - registers ocg.I.C.21.c.13 (routine examinations), after pregnancy
+    external,  # noqa: F401 - registers ocg.I.C.20 external causes (External Cause Index)
+    injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse
     eye,  # noqa: F401 - registers ocg.I.C.7.a.glaucoma (type, eye and stage)
     newborn,  # noqa: F401 - registers ocg.I.C.16.a.2.birth (Z38 first on the newborn record)
     organisms,  # noqa: F401 - registers ocg.I.C.1.b (organism B95-B96, resistance Z16)

@@ -68,6 +68,30 @@ SWITCHABLE = (
 )
 
 
+MAX_STUDIED = 24  # rules studied beyond SWITCHABLE, the ones that act most often on the history
+
+
+def switchable(coder: Coder, found: list, model: SiteModel) -> list[str]:
+    """The rules a site's history may switch off: :data:`SWITCHABLE`, then every other guideline
+    rule that removes or changes a candidate somewhere in that history (most often first, at most
+    :data:`MAX_STUDIED`) -- never a safety rule (DESIGN §8).  A rule that never acts on the history
+    cannot be judged by it and stays on."""
+    from medcoder.coding.guidelines import RULES, base_id
+
+    filters = {base_id(r) for r, rule in RULES.items() if rule.stage == "filter"}
+    acted: Counter[str] = Counter()
+    for f in found:
+        kept, ctx = coder.finish(f, model, floor=FLOOR)
+        acted.update({base_id(rule_id) for _, rule_id in ctx.removed})
+        acted.update({base_id(r) for c in kept for r in c.rules})
+    extra = [
+        base
+        for base, _ in acted.most_common()
+        if base in filters and base not in SWITCHABLE and not is_safety_rule(base)
+    ]
+    return [base for base in SWITCHABLE if not is_safety_rule(base)] + extra[:MAX_STUDIED]
+
+
 def read_tsv_codes(paths: Iterable[Path]) -> dict[str, list[str]]:
     codes: dict[str, list[str]] = defaultdict(list)
     for path in paths:
@@ -340,7 +364,7 @@ def train(
     ]
     best = _best(coder, found, gold_sets, listed, model)
     decisions = {}
-    for base in SWITCHABLE:
+    for base in switchable(coder, found, model):
         if is_safety_rule(base):  # SWITCHABLE never lists one; a safety rule is not the history's to decide
             continue
         model.conventions[base] = False

@@ -1,0 +1,427 @@
+"""Complications of surgical and medical care (OCG I.B.16, I.C.19.g, I.C.10.d.1).
+
+I.B.16: "Code assignment is based on the provider's documentation of the relationship between the
+condition and the care or procedure ... There must be a cause-and-effect relationship between the
+care provided and the condition, and an indication in the documentation that it is a complication."
+So these rules read only the wording that says so: an organ *accidentally* (inadvertently) torn,
+punctured or lacerated during a procedure, a *postprocedural* (postoperative) hemorrhage or hematoma.
+
+I.C.19.g.5: "Intraoperative and postprocedural complication codes are found within the body system
+chapters with codes specific to the organs and structures of that body system."  The organ gives the
+chapter (spleen D78, digestive K91, genitourinary N99, respiratory J95, circulatory I97, nervous G97,
+endocrine E36/E89, skin L76) and the procedure the last character: during (following) a procedure on
+that body system, or during (following) another procedure -- the Alphabetic Index path
+"Complication, intraoperative, puncture or laceration (accidental), <system>, during procedure on
+<system> / other procedure" and "Complication, postprocedural, hemorrhage / hematoma, <system>,
+following procedure on <system> / other procedure".  An injury code (S36.- laceration of the spleen)
+or a hemorrhage NEC (R58) of the same sentence is the same event read as an accident: not coded.
+
+I.C.10.d.1: ventilator associated pneumonia is J95.851 with the organism (B95-B97); "do not assign an
+additional code from categories J12-J18 to identify the type of pneumonia".
+
+A complication code whose tabular note says "use additional code to identify infection" (T83.5-
+catheter, T82.6- valve, T85.7- device ...) is followed by the infection its own wording names ("urinary
+tract infection due to the indwelling Foley catheter": T83.511A, N39.0; I.A.13, I.C.19.g).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Registered first, so these rules work on what those rules leave (a partner the subsumed rule
+# would take for the complication's own words is added after it).
+from medcoder.coding import specificity, statements  # noqa: F401
+from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.guidelines import Context, _drop, rule
+
+VAP_ID = "ocg.I.C.10.d.1.vap.v1"
+BODY_SYSTEM_ID = "ocg.I.C.19.g.5.body_system.v1"
+INFECTION_ID = "ocg.I.C.19.g.infection.v1"
+
+
+# --- I.C.10.d.1 ventilator associated pneumonia --------------------------------------------------------
+
+
+@rule(
+    VAP_ID,
+    "I.C.10.d.1 (ventilator associated pneumonia)",
+    "ventilator associated pneumonia is J95.851 with the organism; no J12-J18 code for the type of pneumonia",
+)
+def _vap(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if not any(c.code == "J95.851" for c in cands):
+        return cands
+    for cand in list(cands):
+        if cand.code.startswith(("J12", "J13", "J14", "J15", "J16", "J17", "J18")):
+            _drop(
+                cands,
+                ctx,
+                cand,
+                VAP_ID,
+                "not coded: ventilator associated pneumonia J95.851 with its organism code; no J12-J18 code "
+                "for the type of pneumonia (OCG I.C.10.d.1)",
+            )
+    return cands
+
+
+# --- I.C.19.g.5 intraoperative and postprocedural complications by body system ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BodySystem:
+    """The complication codes of one body system chapter: (on this system, other procedure)."""
+
+    name: str
+    organs: re.Pattern[str]
+    procedures: re.Pattern[str]
+    puncture: tuple[str, str]
+    hemorrhage: tuple[str, str] | None
+    hematoma: tuple[str, str] | None
+    ref: str
+
+
+def _words(*items: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(items) + r")\b", re.IGNORECASE)
+
+
+# Tabular List FY2026 titles of each code; the organ and procedure words are the structures the
+# chapter's codes name (Index: Complication, intraoperative / postprocedural, by body system).
+SYSTEMS: tuple[BodySystem, ...] = (
+    BodySystem(
+        "spleen",
+        _words(r"spleen", r"splenic"),
+        _words(r"splenectomy", r"splenorrhaphy", r"splenic (?:repair|biopsy)"),
+        ("D78.11", "D78.12"),
+        ("D78.21", "D78.22"),
+        ("D78.31", "D78.32"),
+        "Complication, intraoperative, puncture or laceration, spleen -> D78.1-; postprocedural, "
+        "hemorrhage / hematoma, spleen -> D78.2- / D78.3-",
+    ),
+    BodySystem(
+        "digestive system",
+        _words(
+            r"bowel",
+            r"colon",
+            r"colonic",
+            r"sigmoid",
+            r"cecum",
+            r"rectum",
+            r"rectal",
+            r"(?:small |large )?intestines?",
+            r"jejunum",
+            r"ileum",
+            r"duodenum",
+            r"duodenal",
+            r"stomach",
+            r"gastric",
+            r"esophagus",
+            r"esophageal",
+            r"liver",
+            r"hepatic",
+            r"gallbladder(?: bed)?",
+            r"bile duct",
+            r"common bile duct",
+            r"pancreas",
+            r"pancreatic",
+            r"anastomosis",
+            r"appendiceal stump",
+        ),
+        _words(
+            r"colectomy",
+            r"hemicolectomy",
+            r"cholecystectomy",
+            r"appendectomy",
+            r"gastrectomy",
+            r"esophagectomy",
+            r"pancreatectomy",
+            r"pancreaticoduodenectomy",
+            r"whipple",
+            r"hepatectomy",
+            r"bowel resection",
+            r"small bowel resection",
+            r"(?:low )?anterior resection",
+            r"colostomy",
+            r"ileostomy",
+            r"hemorrhoidectomy",
+            r"fundoplication",
+            r"gastric bypass",
+            r"sleeve gastrectomy",
+            r"polypectomy",
+            r"colonoscopy",
+            r"sigmoidoscopy",
+            r"esophagogastroduodenoscopy",
+            r"egd",
+            r"ercp",
+            r"(?:inguinal |umbilical |ventral |incisional )?hernia repair",
+            r"herniorrhaphy",
+            r"liver biopsy",
+        ),
+        ("K91.71", "K91.72"),
+        ("K91.840", "K91.841"),
+        ("K91.870", "K91.871"),
+        "Complication, intraoperative, puncture or laceration, digestive system -> K91.7-; postprocedural, "
+        "hemorrhage / hematoma, digestive system -> K91.84- / K91.87-",
+    ),
+    BodySystem(
+        "genitourinary system",
+        _words(
+            r"bladder",
+            r"ureter",
+            r"ureteral",
+            r"urethra",
+            r"urethral",
+            r"kidney",
+            r"renal",
+            r"uterus",
+            r"uterine",
+            r"vagina",
+            r"vaginal cuff",
+            r"ovary",
+            r"prostate",
+            r"prostatic fossa",
+        ),
+        _words(
+            r"hysterectomy",
+            r"myomectomy",
+            r"oophorectomy",
+            r"salpingo-oophorectomy",
+            r"prostatectomy",
+            r"turp",
+            r"transurethral resection",
+            r"nephrectomy",
+            r"cystectomy",
+            r"cystoscopy",
+            r"ureteroscopy",
+            r"lithotripsy",
+            r"percutaneous nephrolithotomy",
+            r"sling procedure",
+            r"vasectomy",
+        ),
+        ("N99.71", "N99.72"),
+        ("N99.820", "N99.821"),
+        ("N99.840", "N99.841"),
+        "Complication, intraoperative, puncture or laceration, genitourinary system -> N99.7-; postprocedural, "
+        "hemorrhage / hematoma, genitourinary system -> N99.82- / N99.84-",
+    ),
+    BodySystem(
+        "respiratory system",
+        _words(r"lung", r"pleura", r"pleural", r"trachea", r"bronchus", r"pulmonary parenchyma"),
+        _words(
+            r"pneumonectomy",
+            r"lung lobectomy",
+            r"wedge resection of (?:the )?lung",
+            r"thoracotomy",
+            r"thoracoscopy",
+            r"vats",
+            r"bronchoscopy",
+            r"tracheostomy",
+            r"thoracentesis",
+        ),
+        ("J95.71", "J95.72"),
+        ("J95.830", "J95.831"),
+        ("J95.860", "J95.861"),
+        "Complication, intraoperative, puncture or laceration, respiratory system -> J95.7-; postprocedural, "
+        "hemorrhage / hematoma, respiratory system -> J95.83- / J95.86-",
+    ),
+)
+
+_ACCIDENTAL = re.compile(r"\b(?:accidental(?:ly)?|inadvertent(?:ly)?|unintentional(?:ly)?)\b", re.IGNORECASE)
+_TORN = re.compile(r"\b(?:lacerat\w*|punctur\w*|nick(?:ed)?|torn|tear)\b", re.IGNORECASE)
+_POSTPROCEDURAL = re.compile(
+    r"\bpost[\s-]?(?:procedural|operative|op|surgical)\s+(?P<what>hemorrhage|haemorrhage|bleed(?:ing)?|hematoma)\b",
+    re.IGNORECASE,
+)
+# the same event read as an injury or a bleed not elsewhere classified
+_SAME_EVENT = ("S2", "S3", "R58", "T81.0", "T81.7")
+
+
+def _procedure_system(text: str, sentence: tuple[int, int]) -> BodySystem | None:
+    """The body system of the procedure: one named in the sentence, else the first the note names."""
+    for lo, hi in (sentence, (0, len(text))):
+        hits = [(m.start(), s) for s in SYSTEMS if (m := s.procedures.search(text, lo, hi))]
+        if hits:
+            return min(hits, key=lambda h: h[0])[1]
+    return None
+
+
+def _organ_system(text: str, lo: int, hi: int) -> BodySystem | None:
+    hits = [(m.start(), s) for s in SYSTEMS if (m := s.organs.search(text, lo, hi))]
+    return min(hits, key=lambda h: h[0])[1] if hits else None
+
+
+def _complication(cands: list[Candidate], ctx: Context, document, sentence, span, code, steps) -> Candidate:
+    from medcoder.coding.drugs import _confidence
+
+    section = document.section_at(span[0])
+    mention = Mention(
+        document_id=document.document_id,
+        start=span[0],
+        end=span[1],
+        text=document.text[span[0] : span[1]],
+        source="index",
+        term=ctx.index.get(code).description,
+        score=1.0,
+        section=section.name,
+        words=len(document.text[span[0] : span[1]].split()),
+        section_title=section.title,
+    )
+    cand = next((c for c in cands if c.code == code), None)
+    if cand is None:
+        cand = Candidate(code, matched={code}, mentions=[mention])
+        cands.append(cand)
+    elif mention not in cand.mentions:
+        cand.mentions.append(mention)
+    cand.confidence = max(cand.confidence, _confidence([section.name]))
+    if BODY_SYSTEM_ID not in cand.rules:
+        cand.rules.append(BODY_SYSTEM_ID)
+    cand.steps.extend(s for s in steps if s not in cand.steps)
+    for other in list(cands):
+        if other is cand or not other.code.startswith(_SAME_EVENT):
+            continue
+        if all(m.document_id == document.document_id and sentence[0] <= m.start < sentence[1] for m in other.mentions):
+            _drop(
+                cands,
+                ctx,
+                other,
+                BODY_SYSTEM_ID,
+                f"not coded: the same event is the complication of care {code} (OCG I.B.16, I.C.19.g.5)",
+            )
+    return cand
+
+
+@rule(
+    BODY_SYSTEM_ID,
+    "I.B.16, I.C.19.g.5 (complications of care in the body system chapters)",
+    "an organ accidentally punctured or lacerated during a procedure, a postprocedural hemorrhage or hematoma: "
+    "the body system's complication code, by organ and by the procedure's body system",
+)
+def _body_system(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for document in ctx.analyzed.documents:
+        text = document.text
+        if not (_ACCIDENTAL.search(text) or _POSTPROCEDURAL.search(text)):
+            continue
+        for sentence in document.sentences:
+            lo, hi = sentence
+            accident = _ACCIDENTAL.search(text, lo, hi)
+            torn = _TORN.search(text, lo, hi) if accident else None
+            if accident and torn:
+                cue = (min(accident.start(), torn.start()), max(accident.end(), torn.end()))
+                organ = _organ_system(text, lo, hi)
+                procedure = _procedure_system(text, sentence)
+                if organ is not None and procedure is not None and _live(document, cue):
+                    code = organ.puncture[0 if procedure is organ else 1]
+                    o = organ.organs.search(text, lo, hi)
+                    span = (min(cue[0], o.start()), max(cue[1], o.end()))
+                    during = "the " + organ.name if procedure is organ else "another body system"
+                    steps = [
+                        f"the {o.group(0)} ({organ.name}) {accident.group(0)} {torn.group(0)} during a procedure "
+                        f"on {during} -> {code} ({organ.ref}; OCG I.B.16, I.C.19.g.5)"
+                    ]
+                    _complication(cands, ctx, document, sentence, span, code, steps)
+            for post in _POSTPROCEDURAL.finditer(text, lo, hi):
+                if not _live(document, post.span()):
+                    continue
+                procedure = _procedure_system(text, sentence)
+                organ = _organ_system(text, post.end(), hi) or _organ_system(text, lo, post.start()) or procedure
+                if organ is None or procedure is None:
+                    continue  # which body system: the note does not say
+                pair = organ.hematoma if post.group("what").lower() == "hematoma" else organ.hemorrhage
+                if pair is None:
+                    continue
+                code = pair[0 if procedure is organ else 1]
+                steps = [
+                    f"{post.group(0)} of the {organ.name}, following a "
+                    f"{'procedure on the ' + organ.name if procedure is organ else 'procedure on another body system'}"
+                    f" -> {code} ({organ.ref}; OCG I.B.16, I.C.19.g.5)"
+                ]
+                _complication(cands, ctx, document, sentence, post.span(), code, steps)
+    return cands
+
+
+def _live(document, span: tuple[int, int]) -> bool:
+    a = document.assess(span)
+    return not (a.negated or a.family or a.hypothetical or a.uncertain)
+
+
+# --- the infection a complication code asks for -------------------------------------------------------
+
+
+_INFECTION = re.compile(
+    r"infection|cellulitis|abscess|sepsis|pneumonia|cystitis|pyelonephritis|osteomyelitis|empyema|peritonitis|"
+    r"endocarditis|phlebitis",
+    re.IGNORECASE,
+)
+
+
+def _asks_for_infection(ctx: Context, code: str) -> bool:
+    key = f"infection-note:{code}"
+    if key not in ctx.cache:
+        node = ctx.kb.cm(code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
+        notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
+        ctx.cache[key] = [
+            "yes"
+            for n in notes
+            if n.type == "useAdditionalCode" and re.search(r"identify (?:the )?infection", n.text, re.IGNORECASE)
+        ]
+    return bool(ctx.cache[key])
+
+
+@rule(
+    INFECTION_ID,
+    "I.A.13, I.C.19.g (complication codes: use additional code to identify the infection)",
+    "a complication code whose note asks for the infection is followed by the infection its wording names",
+)
+def _infection(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    from medcoder.coding.features import fact_confidence
+    from medcoder.coding.terms import choose
+
+    for cand in list(cands):
+        if not cand.code.startswith("T8") or not _asks_for_infection(ctx, cand.code):
+            continue
+        spans = [(m.document_id, m.start, m.end) for m in cand.mentions if m.affirmed]
+        for fact in ctx.analyzed.facts:
+            if not fact.affirmed or not any(
+                d == fact.document_id and s <= fact.start and fact.end <= e and (s, e) != (fact.start, fact.end)
+                for d, s, e in spans
+            ):
+                continue
+            descriptions = {p.code: getattr(ctx.index.get(p.code), "description", "") for p in fact.payloads}
+            picked = choose(fact.payloads, fact.attributes.laterality, descriptions)
+            resolution = ctx.index.resolve(picked.code, fact.attributes.laterality, fact.attributes.episode)
+            if resolution is None or resolution.code.startswith("T8"):
+                continue
+            node = ctx.index.get(resolution.code)
+            if not (resolution.code.startswith(("A", "B")) or _INFECTION.search(node.description)):
+                continue
+            if any(c.code == resolution.code for c in cands):
+                continue
+            mention = Mention(
+                document_id=fact.document_id,
+                start=fact.start,
+                end=fact.end,
+                text=fact.text,
+                source=picked.source,
+                term=picked.text,
+                score=1.0,
+                section=fact.section,
+                words=fact.words,
+                statement=fact.statement,
+                section_title=fact.section_title,
+                share=fact.share,
+            )
+            extra = Candidate(resolution.code, matched={picked.code}, mentions=[mention])
+            extra.confidence = min(cand.confidence, fact_confidence(extra))
+            extra.rules.append(INFECTION_ID)
+            extra.steps.append(
+                f"the infection of {cand.code}, whose 'use additional code to identify infection' note asks for "
+                f"it -> {resolution.code} (OCG I.A.13, I.C.19.g)"
+            )
+            cands.append(extra)
+            if INFECTION_ID not in cand.rules:
+                cand.rules.append(INFECTION_ID)
+                cand.steps.append(f"followed by the infection it names: {resolution.code} (OCG I.C.19.g)")
+    return cands

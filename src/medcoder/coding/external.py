@@ -1,0 +1,253 @@
+"""External causes of injuries from the External Cause Index (OCG I.C.20; chapter 20, V00-Y99).
+
+I.C.20: "The external causes of morbidity codes should never be sequenced as the first-listed or
+principal diagnosis"; they describe how an injury happened -- the cause, the intent -- and are
+reported "for the length of treatment ... with the appropriate 7th character (initial encounter,
+subsequent encounter or sequela) for each encounter for which the injury or condition is being
+treated" (I.C.20.a.1).  No external cause code is needed with a poisoning, toxic effect, adverse
+effect or underdosing (T36-T65): its intent is in the code (I.C.20.a.4).
+
+A coder reaches the code through the External Cause Index: "Bite, bitten by, dog" W54.0, "Contact,
+with, knife" W26.0, "Accident, transport, pedal cyclist, driver, noncollision accident" V18.4
+(traffic unless the record says otherwise: the V10-V19 convention), "Assault, fight" Y04.0.  The
+wording a note uses for each is curated here (:data:`WORDING`: each entry is an External Cause Index
+path and the phrases that name it); the code itself is read from the installed Index, so without it
+(the bundled release has none) the rule does nothing.  Only with a current injury (S00-T34, T66-T79)
+the note codes, and not where the wording is negated or hypothetical.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from medcoder.coding import specificity, statements  # noqa: F401 - registered first
+from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.guidelines import Context, rule
+from medcoder.errors import MedcoderError
+
+EXTERNAL_ID = "ocg.I.C.20.external_cause.v1"
+EXTERNAL_ORDER_ID = "ocg.I.C.20.sequence.v1"
+EXTERNAL = ("V", "W", "X", "Y")
+
+
+def is_injury(code: str) -> bool:
+    """A current injury of chapter 19 an external cause explains: S00-T34 and T66-T79 (not T36-T65,
+    whose codes carry the intent, nor T80-T88, complications of care)."""
+    if code.startswith("S"):
+        return True
+    if not code.startswith("T") or not code[1:3].isdigit():
+        return False
+    category = int(code[1:3])
+    return 7 <= category <= 34 or 66 <= category <= 79
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """An External Cause Index path and the note phrases that name it."""
+
+    path: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: re.Pattern[str] | None = None  # the sentence then names another path (an assault, a collision)
+    nontraffic: bool = False  # a transport path whose ", nontraffic" subterm the place may ask for
+
+
+def _re(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+_OWNER = r"(?:a |an |the |his |her |their |our |my |its |a neighbor'?s |the neighbor'?s )?"
+_ASSAULT_WORDS = re.compile(r"\b(?:assault\w*|attack\w*|stabbed by|intent to|self[\s-]inflicted|suicid\w*)\b", re.I)
+_PERSON = (
+    r"(?:a |an |the |his |her |their )?(?:stranger|assailant|attacker|man|woman|person|someone|husband|wife|"
+    r"boyfriend|girlfriend|partner|father|mother|stepfather|brother|sister|neighbor|coworker|classmate|"
+    r"another (?:person|man|woman|patient|student|inmate))"
+)
+
+# The order matters: the first path a sentence names is taken ("punched in a fight" is a fight).
+WORDING: tuple[Wording, ...] = (
+    Wording(
+        "Bite, bitten by, dog",
+        _re(
+            r"\bdog[\s-]bites?\b",
+            rf"\bbit(?:ten)? by {_OWNER}(?:\w+ )?dog\b",
+            rf"\bbite (?:wound )?from {_OWNER}dog\b",
+        ),
+    ),
+    Wording(
+        "Bite, bitten by, cat",
+        _re(r"\bcat[\s-]bites?\b", rf"\bbit(?:ten)? by {_OWNER}(?:\w+ )?cat\b"),
+    ),
+    Wording(
+        "Contact, with, knife",
+        _re(
+            r"\b(?:cut|cutting|lacerated|sliced|slicing|nicked)\b(?:\W+\w+){0,8}?\W+(?:with|on|by) "
+            r"(?:a |an |the |his |her |their )?(?:\w+ )?knife\b",
+            r"\bknife (?:slipped|injury|wound)\b",
+        ),
+        unless=_ASSAULT_WORDS,
+    ),
+    Wording(
+        "Accident, transport, pedal cyclist, driver, noncollision accident",
+        _re(
+            r"\bfell (?:off|from) (?:his|her|their|a|the) (?:bicycle|bike|pedal cycle)\b",
+            r"\bthrown (?:off|from) (?:his|her|their|a|the) (?:bicycle|bike)\b",
+        ),
+        unless=re.compile(r"(?<!no )(?<!without )\b(?:collision|collided|struck by|hit by)\b", re.I),
+        nontraffic=True,
+    ),
+    Wording(
+        "Assault, fight", _re(r"\bin a (?:fist[\s-]?)?fight\b", r"\b(?:bar|street|fist)[\s-]?fight\b", r"\bbrawl\b")
+    ),
+    Wording(
+        "Assault, bodily force",
+        _re(
+            rf"\b(?:punched|kicked|beaten|beat up|slapped|shoved|head[\s-]butted)\b(?: \w+){{0,3}}? by {_PERSON}\b",
+            r"\b(?:was|were|been|being) (?:physically )?assaulted\b",
+        ),
+        unless=re.compile(r"\bsexual\w*\b|\b(?:gun|knife|bat|weapon|pistol|rifle)\b", re.I),
+    ),
+    Wording(
+        "Fall, falling, from, off, out of, ladder",
+        _re(r"\b(?:fell|fall|falling) (?:off|from|down) (?:a |the |his |her )?(?:step)?ladder\b"),
+    ),
+    Wording(
+        "Fall, falling, from, off, out of, stairs, steps",
+        _re(r"\b(?:fell|fall|falling) (?:down|on|from) (?:the |a |some |several |\w+ )?(?:stairs|steps|staircase)\b"),
+    ),
+    Wording(
+        "Fall, falling, from, off, out of, bed",
+        _re(r"\b(?:fell|fall|falling) (?:out of|off|from) (?:the |his |her |a )?bed\b"),
+    ),
+    Wording(
+        "Fall, falling, in, on, shower",
+        _re(r"\b(?:fell|fall|falling|slipped|slipping)\b(?: \w+){0,3} in the (?:shower|bathtub|tub)\b"),
+    ),
+    Wording(
+        "Fall, falling, same level, involving ice or snow",
+        _re(r"\b(?:slipped|slipping|fell|fall) on (?:the |some )?(?:ice|snow|icy \w+)\b"),
+    ),
+    Wording(
+        "Fall, falling, same level, from, slipping, stumbling, tripping",
+        _re(r"\b(?:slipped|tripped|stumbled)(?: \w+){0,4} and fell\b"),
+    ),
+)
+_NONTRAFFIC = re.compile(r"\b(?:trail|off[\s-]road|driveway|parking lot|yard|in a park|bike path)\b", re.I)
+EPISODE_OF = {"A": "initial", "D": "subsequent", "S": "sequela"}
+
+
+def _index_code(ctx: Context, path: str) -> str | None:
+    """The External Cause Index's code for ``path`` in the release (None: not installed, no code)."""
+    key = "eindex:" + path
+    if key not in ctx.cache:
+        try:
+            rows = ctx.kb.query(  # type: ignore[attr-defined]
+                "SELECT code FROM cm_index WHERE release_id = ? AND kind = 'eindex' AND path = ? AND code IS NOT NULL",
+                (ctx.index.release_id, path),
+            )
+        except (sqlite3.Error, MedcoderError, AttributeError):
+            rows = []
+        ctx.cache[key] = [rows[0][0].rstrip("-").rstrip(".")] if rows else []
+    found = ctx.cache[key]
+    return found[0] if found else None
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:(]")
+
+
+def _asserted(document, start: int, end: int, sentence_start: int) -> bool:
+    """Documented as having happened: not hypothetical nor a family member's, and not negated by a
+    cue of its own clause ("nail not involved, cut with a knife": the "not" is the nail's)."""
+    a = document.assess((start, end))
+    if a.family or a.hypothetical:
+        return False
+    if not a.negated:
+        return True
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(document.text, sentence_start, start)]
+    clause = breaks[-1] if breaks else sentence_start
+    return not any(kind == "negated" and clause <= c_start < end for kind, _, c_start, _ in a.cues)
+
+
+def _seventh(code: str) -> str | None:
+    plain = code.replace(".", "")
+    return plain[6] if len(plain) == 7 else None
+
+
+@rule(
+    EXTERNAL_ID,
+    "I.C.20, I.C.20.a.1 (external cause codes from the External Cause Index, 7th character of the injury)",
+    "how a coded injury happened, as the note says it (bitten by a dog, cut with a knife, fell off a bicycle, "
+    "punched in a fight): the External Cause Index code with the injury's 7th character",
+)
+def _external(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    injuries = [c for c in cands if is_injury(c.code) and any(m.affirmed for m in c.mentions)]
+    if not injuries:
+        return cands
+    injury = max(injuries, key=lambda c: c.confidence)
+    episode = EPISODE_OF.get(_seventh(injury.code) or "A", "initial")
+    for document in ctx.analyzed.documents:
+        text = document.text
+        taken: set[str] = set()
+        for lo, hi in document.sentences:
+            for wording in WORDING:
+                match = next((m for p in wording.patterns if (m := p.search(text, lo, hi))), None)
+                if match is None or (wording.unless is not None and wording.unless.search(text, lo, hi)):
+                    continue
+                if not _asserted(document, match.start(), match.end(), lo):
+                    continue
+                path = wording.path
+                if wording.nontraffic and _NONTRAFFIC.search(text, lo, hi):
+                    path += ", nontraffic"
+                code = _index_code(ctx, path)
+                if code is None or code in taken:
+                    break
+                resolution = ctx.index.resolve(code, None, episode)
+                if resolution is None or any(c.code == resolution.code for c in cands):
+                    break
+                taken.add(code)
+                section = document.section_at(match.start())
+                mention = Mention(
+                    document_id=document.document_id,
+                    start=match.start(),
+                    end=match.end(),
+                    text=match.group(0),
+                    source="index",
+                    term=path,
+                    score=1.0,
+                    section=section.name,
+                    words=len(match.group(0).split()),
+                    section_title=section.title,
+                )
+                cand = Candidate(resolution.code, matched={code}, mentions=[mention])
+                cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
+                cand.rules.append(EXTERNAL_ID)
+                cand.steps.append(
+                    f"External Cause Index: {path} -> {code}; how {injury.code} happened ({match.group(0)!r}), with "
+                    f"the injury's episode of care ({episode}) (OCG I.C.20, I.C.20.a.1)"
+                )
+                cand.steps.extend(resolution.steps)
+                cands.append(cand)
+                break  # one cause per sentence: the first path it names
+    return cands
+
+
+@rule(
+    EXTERNAL_ORDER_ID,
+    "I.C.20 (external cause codes are never first-listed or principal)",
+    "external cause codes (V00-Y99) after the injuries and conditions they explain",
+    stage="sequence",
+)
+def _external_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    causes = [c for c in ordered if c.code.startswith(EXTERNAL)]
+    if not causes or all(c.code.startswith(EXTERNAL) for c in ordered):
+        return ordered
+    rest = [c for c in ordered if not c.code.startswith(EXTERNAL)]
+    if ordered == rest + causes:
+        return ordered
+    for cand in causes:
+        cand.rules.append(EXTERNAL_ORDER_ID)
+        cand.steps.append("sequenced after the conditions: an external cause code is never first-listed (OCG I.C.20)")
+    return rest + causes
