@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.features import fact_confidence
-from medcoder.coding.guidelines import Context, rule
+from medcoder.coding.guidelines import Context, _drop, matches_prefix, rule, rules_data
 
 RULE_ID = "ocg.I.C.21.c.13.v1"
 SEQUENCE_ID = "ocg.I.C.21.c.13.sequence.v1"
@@ -404,6 +404,14 @@ REASONS = (
         "I.C.21.c.7: Z48.01 Encounter for change or removal of surgical wound dressing",
     ),
     (
+        "immunization",
+        r"\b(?:for|receive|receiving|get|getting|administer(?:ed)?|give|given|due\s+for)\s+(?:(?:an?|the|her|his|their|"
+        r"annual|yearly|seasonal|routine|booster|first|second|third|\d+(?:st|nd|rd|th))\s+)*(?:[\w-]+\s+){0,3}?"
+        r"(?:vaccine|vaccines|vaccination|vaccinations|immunization|immunizations|flu\s+shot|booster\s+shot)\b",
+        "Z23",
+        "I.C.21.c.2: Z23 Encounter for immunization",
+    ),
+    (
         "suture-removal",
         r"\b(?:suture|sutures|staple|staples)\s+removal\b|\bremoval\s+of\s+(?:the\s+)?(?:sutures|staples)\b",
         "Z48.02",
@@ -415,9 +423,10 @@ REASON_SEQUENCE_ID = "ocg.I.C.21.c.reason.sequence.v1"
 _REASONS = tuple((name, re.compile(pattern, re.IGNORECASE), code, ref) for name, pattern, code, ref in REASONS)
 
 
-def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
-    """(name, code, ref, mention) of each reason the visit states."""
-    found = []
+def reason_spans(ctx: Context) -> list[tuple[object, object, int, int]]:
+    """(document, section, start, end) of where a visit's reason is written: the chief complaint /
+    reason for visit, a headerless note's first sentence, the HPI's opening sentences."""
+    out = []
     for document in getattr(ctx.analyzed, "documents", []):
         for section in document.sections:
             if section.name in _REASON_SECTIONS:
@@ -430,16 +439,23 @@ def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
                     spans.append(document.sentence_at(spans[0][1] + 1))
             else:
                 continue
-            for start, end in spans:
-                for name, pattern, code, ref in _REASONS:
-                    if any(f[0] == name for f in found):
-                        continue
-                    match = pattern.search(document.text, start, end)
-                    if match is None:
-                        continue
-                    mention = _mention(document, section, match)
-                    if mention is not None:
-                        found.append((name, code, ref, mention))
+            out.extend((document, section, start, end) for start, end in spans)
+    return out
+
+
+def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
+    """(name, code, ref, mention) of each reason the visit states."""
+    found = []
+    for document, section, start, end in reason_spans(ctx):
+        for name, pattern, code, ref in _REASONS:
+            if any(f[0] == name for f in found):
+                continue
+            match = pattern.search(document.text, start, end)
+            if match is None:
+                continue
+            mention = _mention(document, section, match)
+            if mention is not None:
+                found.append((name, code, ref, mention))
     return found
 
 
@@ -475,4 +491,237 @@ def _reason_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
         ordered.insert(0, reason)
         reason.rules.append(REASON_SEQUENCE_ID)
         reason.steps.append("first-listed: the reason for the visit (OCG I.C.21.c, IV)")
+    return ordered
+
+
+# --- observation, follow-up and aftercare (OCG I.C.21.c.6-8) -------------------------------------------------------
+
+OBSERVATION_ID = "ocg.I.C.21.c.6.observation.v1"
+FOLLOW_UP_ID = "ocg.I.C.21.c.8.follow-up.v1"
+AFTERCARE_ID = "ocg.I.C.21.c.7.treated.v1"
+REASON_FIRST_ID = "ocg.I.C.21.c.6-8.sequence.v1"
+
+# (pattern of the accident, code): Z04.1-Z04.3 titles, "Encounter for examination and observation
+# following transport / work / other accident"
+_ACCIDENTS = (
+    (
+        r"(?:motor\s+vehicle|car|auto(?:mobile)?|traffic|road|bicycle|bike|motorcycle|pedestrian|bus|truck)\s+"
+        r"(?:collision|accident|crash|versus\s+\w+)|\bMVC\b|\bMVA\b|\bcar\s+wreck",
+        "Z04.1",
+    ),
+    (r"(?:work|workplace|occupational|industrial|on[- ]the[- ]job)\s+(?:accident|incident)", "Z04.2"),
+    (r"(?:a\s+|an\s+)?(?:fall|accident|sports\s+collision)", "Z04.3"),
+)
+_OBSERVE = re.compile(
+    r"\b(?:observation|observed|observe|evaluation|evaluated|examination|examined|checked|check)\b[^.;]{0,40}?"
+    r"\b(?:after|following)\s+(?:an?\s+|the\s+)?(?:minor\s+|low[- ]speed\s+|high[- ]speed\s+)?",
+    re.IGNORECASE,
+)
+_ACCIDENT_PATTERNS = tuple((re.compile(p, re.IGNORECASE), code) for p, code in _ACCIDENTS)
+_INJURY = ("S", "T0", "T1", "T2", "T3")
+
+
+@rule(
+    OBSERVATION_ID,
+    "I.C.21.c.6",
+    "observation after an accident for a suspected injury that is ruled out: Z04.1-Z04.3",
+)
+def _observation(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.21.c.6: the observation codes are "for use in very limited circumstances when a person is
+    # being observed for a suspected condition that is ruled out"; Z04.1 after a transport
+    # accident, Z04.2 a work accident, Z04.3 another accident.  Not when an injury is diagnosed (it
+    # is coded instead).  The reason for the encounter, first-listed (or principal).
+    if ctx.analyzed is None or any(c.code.startswith("Z04") for c in cands):
+        return cands
+    if any(c.code.startswith(_INJURY) and any(m.affirmed for m in c.mentions) for c in cands):
+        return cands
+    for document, section, start, end in reason_spans(ctx):
+        observe = _OBSERVE.search(document.text, start, end)
+        if observe is None:
+            continue
+        for pattern, code in _ACCIDENT_PATTERNS:
+            accident = pattern.match(document.text, observe.end(), end)
+            if accident is None or ctx.index.get(code) is None:
+                continue
+            match = re.compile(re.escape(document.text[observe.start() : accident.end()])).search(document.text, start)
+            mention = _mention(document, section, match) if match else None
+            if mention is None:
+                break
+            title = ctx.index.get(code).description
+            cand = Candidate(
+                code, matched={code}, mentions=[replace(mention, term=title, ref=f"I.C.21.c.6: {code} {title}")]
+            )
+            cand.confidence = fact_confidence(cand)
+            cand.rules.append(OBSERVATION_ID)
+            cand.steps.append(
+                f"observed after the accident ({accident.group(0)!r}), no injury found -> {code} (OCG I.C.21.c.6)"
+            )
+            cands.append(cand)
+            return cands
+    return cands
+
+
+# Personal history codes of conditions that no longer exist (Tabular Z86-Z87 titles): the
+# condition's code prefix -> its history code (OCG I.C.21.c.4)
+HISTORY_CODES = (
+    (("J12", "J13", "J14", "J15", "J16", "J17", "J18"), "Z87.01"),
+    (("N39.0", "N30", "N10"), "Z87.440"),
+    (("I80", "I81", "I82"), "Z86.718"),
+    (("I26",), "Z86.711"),
+    (("I63", "G45"), "Z86.73"),
+    (("K25", "K26", "K27", "K28"), "Z87.11"),
+    (("N20", "N21", "N22", "N23"), "Z87.442"),
+    (("A15", "A16", "A17", "A18", "A19"), "Z86.11"),
+    (("U07.1",), "Z86.16"),
+    (("A41.02", "B95.62", "J15.212"), "Z86.14"),
+    (("A", "B"), "Z86.19"),
+)
+_COMPLETED = re.compile(
+    r"\b(?:after|following)\s+(?:completing|completion\s+of|completed|finishing|finished|a\s+completed)\b"
+    r"|\b(?:completed|finished)\s+(?:(?:a|the|her|his|their)\s+)?(?:\w+\s+){0,3}?(?:treatment|therapy|course|antibiotics?)\b",
+    re.IGNORECASE,
+)
+_RESOLVED = re.compile(r"\b(?:resolved|cleared|clear|normal|recovered|healed|no\s+residual)\b", re.IGNORECASE)
+_FOLLOW = re.compile(r"\bfollow[- ]?up\b|\brecheck\b|\bre-?evaluation\b", re.IGNORECASE)
+
+
+def history_code(code: str) -> str | None:
+    """The personal history code (Z86-Z87) of a condition that no longer exists (None: none listed)."""
+    for prefixes, target in HISTORY_CODES:
+        if code.startswith(prefixes):
+            return target
+    return None
+
+
+@rule(
+    FOLLOW_UP_ID,
+    "I.C.21.c.8, I.C.21.c.4",
+    "a follow-up visit after completed treatment of a resolved condition: Z09 first, its history code",
+)
+def _follow_up(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.21.c.8: "The follow-up codes are used to explain continuing surveillance following
+    # completed treatment of a disease, condition, or injury.  They imply that the condition has been
+    # fully treated and no longer exists ... The follow-up code is sequenced first, followed by the
+    # history code."  Z09 (conditions other than malignant neoplasm; Z08 is chapter 2's).  The visit's
+    # reason says follow-up after completed treatment, the note that it resolved; the condition
+    # followed up is the one its reason names.  A chronic condition is never "no longer existing".
+    if ctx.setting == "inpatient" or ctx.analyzed is None or any(c.code in ("Z08", "Z09") for c in cands):
+        return cands
+    chronic = tuple(rules_data()["chronic"]["prefixes"])
+    for document, section, start, end in reason_spans(ctx):
+        follow = _FOLLOW.search(document.text, start, end)
+        completed = _COMPLETED.search(document.text, start, end) if follow else None
+        if follow is None or completed is None or not _RESOLVED.search(document.text):
+            continue
+        treated = [
+            c
+            for c in cands
+            if not c.code.startswith(("Z", "C", "D0", "D3", "D4"))
+            and not any(matches_prefix(c.code, p) for p in chronic)
+            and c.mentions
+            and all(
+                m.document_id == document.document_id and start <= m.start < end for m in c.mentions if not m.negated
+            )
+        ]
+        if not treated:
+            continue
+        mention = _mention(document, section, follow)
+        if mention is None:
+            return cands
+        for cand in treated:
+            z = history_code(cand.code)
+            _drop(cands, ctx, cand, FOLLOW_UP_ID, "treatment completed, resolved: no longer exists (OCG I.C.21.c.8)")
+            if z is None or ctx.index.get(z) is None or any(c.code == z for c in cands):
+                continue
+            history = Candidate(z, matched={cand.code}, mentions=list(cand.mentions))
+            history.confidence = cand.confidence
+            history.rules.append(FOLLOW_UP_ID)
+            history.steps.append(
+                f"{cand.code}, treated and resolved -> personal history {z} (OCG I.C.21.c.8, I.C.21.c.4)"
+            )
+            cands.append(history)
+        cand = Candidate(
+            "Z09",
+            matched={"Z09"},
+            mentions=[
+                replace(
+                    mention,
+                    term="follow-up examination after completed treatment",
+                    ref="Examination -> follow-up (routine) (following) -> Z09 (OCG I.C.21.c.8)",
+                )
+            ],
+        )
+        cand.confidence = fact_confidence(cand)
+        cand.rules.append(FOLLOW_UP_ID)
+        cand.steps.append(
+            f"the visit is a {follow.group(0)!r} {completed.group(0)!r} treatment of "
+            f"{', '.join(c.code for c in treated)} -> Z09, first-listed (OCG I.C.21.c.8)"
+        )
+        cands.append(cand)
+        return cands
+    return cands
+
+
+_AFTERCARE = ("Z48.0",)
+_OPERATION_FOR = re.compile(
+    r"\b(?:after|following|s/p|status\s+post|post)\b[^.;]{0,50}?"
+    r"\b(?:\w+ectomy|\w+otomy|\w+plasty|\w+pexy|surgery|repair|resection|excision|operation|procedure)\b"
+    r"\s+for\s+(?:(?:an?|the|her|his|their)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    AFTERCARE_ID,
+    "I.C.21.c.7",
+    "an aftercare visit: the condition the operation treated is not coded",
+)
+def _aftercare_treated(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.21.c.7: "Aftercare visit codes cover situations when the initial treatment of a disease has
+    # been performed and the patient requires continued care during the healing or recovery phase";
+    # the condition the operation removed or repaired ("dressing change after appendectomy for
+    # acute appendicitis") no longer exists.  A chronic condition stays; a malignancy is chapter 2's.
+    if ctx.analyzed is None or not any(c.code.startswith(_AFTERCARE) and REASON_ID in c.rules for c in cands):
+        return cands
+    chronic = tuple(rules_data()["chronic"]["prefixes"])
+    for cand in list(cands):
+        if cand.code.startswith(("Z", "C", "D0", "D3", "D4")) or any(matches_prefix(cand.code, p) for p in chronic):
+            continue
+        live = [m for m in cand.mentions if not m.negated]
+        if not live:
+            continue
+        fors = []
+        for m in live:
+            document = ctx.analyzed.document(m.document_id)
+            s_start, _ = document.sentence_at(m.start)
+            fors.append(_OPERATION_FOR.search(document.text[max(s_start, m.start - 100) : m.start]))
+        if all(fors):
+            _drop(
+                cands,
+                ctx,
+                cand,
+                AFTERCARE_ID,
+                f"what the operation treated ({fors[0].group(0).strip()!r}): aftercare, not coded (OCG I.C.21.c.7)",
+            )
+    return cands
+
+
+@rule(
+    REASON_FIRST_ID,
+    "I.C.21.c.6-8, IV",
+    "observation and follow-up codes first-listed: the reason for the encounter",
+    stage="sequence",
+)
+def _observation_follow_up_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    from medcoder.coding.neoplasms import FOLLOW_UP_ID as CANCER_FOLLOW_UP_ID
+
+    ids = (OBSERVATION_ID, FOLLOW_UP_ID, CANCER_FOLLOW_UP_ID)
+    reasons = [c for c in ordered if c.code.startswith(("Z04", "Z08", "Z09")) and any(r in c.rules for r in ids)]
+    for reason in reversed(reasons):
+        if ordered[0] is reason:
+            continue
+        ordered.remove(reason)
+        ordered.insert(0, reason)
+        reason.rules.append(REASON_FIRST_ID)
+        reason.steps.append("first-listed: the reason for the encounter (OCG I.C.21.c.6-8, IV)")
     return ordered

@@ -27,10 +27,13 @@ from medcoder.coding import (
     external,  # noqa: F401 - registers ocg.I.C.20 external causes (External Cause Index)
     injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse
     eye,  # noqa: F401 - registers ocg.I.C.7.a.glaucoma (type, eye and stage)
+    infections,  # noqa: F401 - registers ocg.I.C.1.a (AIDS, HIV first, R75), ocg.I.C.21.c.1 (exposure Z20)
+    neoplasms,  # noqa: F401 - registers ocg.I.C.2.c.1 (D63.0), I.C.2.n remission, I.C.2.d (Z85, Z08), lipoma site
     newborn,  # noqa: F401 - registers ocg.I.C.16.a.2.birth (Z38 first on the newborn record)
     organisms,  # noqa: F401 - registers ocg.I.C.1.b (organism B95-B96, resistance Z16)
     pregnancy,  # noqa: F401 - registers ocg.I.C.15 (chapter 15), last
     respiratory,  # noqa: F401 - registers ocg.I.C.10.c.identified (influenza A/B is J10)
+    sepsis,  # noqa: F401 - registers ocg.I.C.1.d (sepsis by organism, postprocedural sepsis T81.44)
     specificity,  # noqa: F401 - registers ocg.I.B.3.specificity
     statements,  # noqa: F401 - registers ocg.III.B.findings, ocg.IV.J.statement
 )
