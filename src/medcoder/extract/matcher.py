@@ -121,6 +121,29 @@ def normalise_term(text: str, equivalents: Mapping[str, str] | None = None) -> t
     return tuple(key for key, _ in _term_words(text, equivalents or {}))
 
 
+# word as written -> (key before word equivalents, what the word is): the same few thousand words
+# recur in every document, so each is lowered and made singular once (issue 9: speed)
+_CONTENT, _CLAUSE, _CONJUNCTION, _FILLER, _ARTICLE_A = range(5)
+_WORD_KINDS: dict[str, tuple[str, int]] = {}
+_WORD_KINDS_MAX = 200_000
+
+
+def _word_kind(word: str) -> tuple[str, int]:
+    lowered = word.lower()
+    if lowered in _CLAUSE_WORDS:
+        kind = _CLAUSE
+    elif lowered in _CONJUNCTIONS:
+        kind = _CONJUNCTION
+    elif lowered in FILLER:
+        kind = _ARTICLE_A if word == "A" else _FILLER
+    else:
+        kind = _CONTENT
+    if len(_WORD_KINDS) >= _WORD_KINDS_MAX:
+        _WORD_KINDS.clear()
+    found = _WORD_KINDS[word] = (normalise_word(word), kind)
+    return found
+
+
 def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str] | None = None) -> list[list[Token]]:
     """The words of ``text[start:end]`` split into clauses (";", bullets, line ends, ": ", and
     clause words such as "but"), each word with its key; filler words are left out."""
@@ -132,28 +155,33 @@ def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str
         pieces.append((cursor, m.start()))
         cursor = m.end()
     pieces.append((cursor, end))
+    kinds = _WORD_KINDS
+    lookup = equivalents.get
+    soft = False  # carried over a clause word, as before a word of the same clause
     for p_start, p_end in pieces:
         current: list[Token] = []
         last_end = p_start
         soft = False
         for m in _WORD.finditer(text, p_start, p_end):
-            word = m.group(0)
-            lowered = word.lower()
-            if lowered in _CLAUSE_WORDS:
+            word = m.group()
+            w_start, w_end = m.span()
+            base, kind = kinds.get(word) or _word_kind(word)
+            if kind == _CLAUSE:
                 if current:
                     clauses.append(current)
                 current = []
-                last_end = m.end()
+                last_end = w_end
                 continue
-            between = text[last_end : m.start()]
-            soft = soft or "," in between or "(" in between or "&" in between
-            last_end = m.end()
-            if lowered in _CONJUNCTIONS:
+            if not soft and last_end != w_start:
+                between = text[last_end:w_start]
+                soft = "," in between or "(" in between or "&" in between
+            last_end = w_end
+            if kind == _CONJUNCTION:
                 soft = True
                 continue
-            if lowered in FILLER and not _capital_letter(word, bool(current)):
+            if kind == _FILLER or (kind == _ARTICLE_A and not current):
                 continue
-            current.append(Token(_key(word, equivalents), m.start(), m.end(), soft))
+            current.append(Token(lookup(base, base), w_start, w_end, soft))
             soft = False
         if current:
             clauses.append(current)

