@@ -22,20 +22,26 @@ from medcoder.coding import (
     cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
     complications,  # noqa: F401 - registers ocg.I.B.16 / I.C.19.g complications of care, I.C.10.d.1 VAP
     circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
+    diabetes,  # noqa: F401 - registers ocg.I.C.4.a (diabetes type, 'with', insulin, secondary diabetes)
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above
     encounters,  # noqa: F401 - registers ocg.I.C.21.c.13 (routine examinations), after pregnancy
     external,  # noqa: F401 - registers ocg.I.C.20 external causes (External Cause Index)
     injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse
     eye,  # noqa: F401 - registers ocg.I.C.7.a.glaucoma (type, eye and stage)
     infections,  # noqa: F401 - registers ocg.I.C.1.a (AIDS, HIV first, R75), ocg.I.C.21.c.1 (exposure Z20)
+    kidney,  # noqa: F401 - registers ocg.I.C.14.a.dialysis (Z99.2 dialysis status)
+    musculoskeletal,  # noqa: F401 - registers ocg.I.B.13.bilateral, I.C.13.d.2 (M80), I.C.6.b.1 (pain)
     neoplasms,  # noqa: F401 - registers ocg.I.C.2.c.1 (D63.0), I.C.2.n remission, I.C.2.d (Z85, Z08), lipoma site
+    neuro,  # noqa: F401 - registers ocg.I.C.9.infarction.artery (I63 by artery and side)
     newborn,  # noqa: F401 - registers ocg.I.C.16.a.2.birth (Z38 first on the newborn record)
     organisms,  # noqa: F401 - registers ocg.I.C.1.b (organism B95-B96, resistance Z16)
     pregnancy,  # noqa: F401 - registers ocg.I.C.15 (chapter 15), last
     respiratory,  # noqa: F401 - registers ocg.I.C.10.c.identified (influenza A/B is J10)
     sepsis,  # noqa: F401 - registers ocg.I.C.1.d (sepsis by organism, postprocedural sepsis T81.44)
+    skin,  # noqa: F401 - registers ocg.I.C.12 ulcer severity and stage, ocg.I.B.13.limb
     specificity,  # noqa: F401 - registers ocg.I.B.3.specificity
     statements,  # noqa: F401 - registers ocg.III.B.findings, ocg.IV.J.statement
+    substance,  # noqa: F401 - registers ocg.I.C.5.b (use, abuse, dependence)
 )
 from medcoder.coding.candidates import Candidate, collect, from_facts
 from medcoder.coding.codeindex import CodeIndex

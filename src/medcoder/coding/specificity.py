@@ -206,9 +206,9 @@ def _with_sibling(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         refs = [
             r
             for n in ctx.kb.cm_notes(ctx.kb.cm(sibling.code, release_id=ctx.index.release_id)) or []
-            if n.type == "useAdditionalCode"
+            if n.type == "useAdditionalCode" and n.source == sibling.code
             for r in n.refs
-        ]  # type: ignore[attr-defined]
+        ]  # type: ignore[attr-defined]  # the sibling's own note: a category's (E11: Z79.4) says no "with"
         refs += list(WITH_INDEX_EXTRAS.get(sibling.code, ()))
         partner = next(
             (

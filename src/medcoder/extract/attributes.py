@@ -127,7 +127,8 @@ _ENTRIES: list[tuple[str, str, str, Callable[[str], str | bool]]] = [
     (
         "laterality",
         "bi b bo ri le",
-        r"bilateral(?:ly)?|b/l|both[\s-]+(?:sides|eyes|ears|lungs|kidneys|breasts|legs|arms|knees|hips|feet|hands|"
+        r"bilateral(?:ly)?|b/l|both[\s-]+(?:sides|eyes|ears|lungs|kidneys|breasts|(?:lower\s+)?legs|(?:upper\s+)?arms|knees|hips|feet|hands|"
+        r"thighs|ankles|wrists|elbows|shoulders|heels|"
         r"lower\s+extremities|upper\s+extremities|lower\s+limbs|upper\s+limbs|ovaries|testes|testicles|ureters)"
         r"|right\s+and\s+left|left\s+and\s+right",
         _const("bilateral"),

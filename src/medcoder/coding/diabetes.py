@@ -1,0 +1,399 @@
+"""Diabetes mellitus beyond the combination table (OCG I.A.15, I.C.4.a; issue 9).
+
+* I.C.4.a: "the age of a patient is not the sole determining factor ... the type documented
+  determines the category"; I.C.4.a.2: type not documented -> E11.  Wording that names no type
+  ("diabetic ketoacidosis", "diabetic retinopathy") is the Index's default E11 code; when the record
+  documents the type (type 1, or diabetes due to an underlying condition, postpancreatectomy), the
+  same complication is coded in the documented category.
+* I.A.15: the Index lists conditions under "with" for every diabetes category (gastroparesis,
+  osteomyelitis, skin ulcers, hypoglycemia ...): the link is presumed, "unless the documentation
+  clearly states the conditions are unrelated".
+* I.C.4.a: "assign as many codes from categories E08 - E13 as needed to identify all of the
+  associated conditions": E1x.9 "without complications" is not reported beside a complication code.
+* I.C.4.a.3: Z79.4 for long-term insulin use, not when insulin is given temporarily during the
+  encounter.
+* I.C.4.a.6: secondary diabetes -- E08 due to an underlying condition (code first the condition),
+  postpancreatectomy diabetes E89.1 with E13 and Z90.41-.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.guidelines import Context, _drop, _note_refs, matches_prefix, ref_covers, rule, rules_data
+
+DIABETES = ("E08", "E09", "E10", "E11", "E13")
+TYPE_ID = "ocg.I.C.4.a.type.v1"
+WITH_ID = "ocg.I.C.4.a.with.v1"
+UNRELATED_ID = "ocg.I.A.15.unrelated.v1"
+COMPLICATIONS_ID = "ocg.I.C.4.a.complications.v1"
+INSULIN_ID = "ocg.I.C.4.a.3.insulin.v1"
+SECONDARY_ID = "ocg.I.C.4.a.6.secondary.v1"
+
+# wording that names type 2 itself (not the Index default for "diabetes" without a type)
+_TYPE2 = re.compile(r"\btype\s*(?:2|ii|two)\b|\bt2d\w*|\bdm\s*(?:2|ii)\b|\bdmii\b|\bniddm\b|\bnon-?insulin", re.I)
+
+# The Alphabetic Index's "Diabetes, diabetic (by type) -> with" subterms, for every category E08-E13:
+# (complication code prefixes, the combination's characters after the category, keep the
+# complication's own code after it, the Index path).  E10 / E11 pairs the combination table of
+# ocg.I.B.9.diabetes already joins are skipped there (the combination is found present).
+WITH_INDEX = (
+    (("K31.84",), ".43", True, "with gastroparesis -> E1x.43"),
+    (("M86",), ".69", True, "with osteomyelitis -> E1x.69 (use additional code to identify the complication)"),
+    (("N18",), ".22", True, "with chronic kidney disease -> E1x.22 (use additional code for the stage N18.-)"),
+    (("G62.9", "G63", "G60.9", "G62.8"), ".42", False, "with polyneuropathy -> E1x.42"),
+    (("G58.9", "G59", "G64", "G90.09"), ".40", False, "with neuropathy -> E1x.40"),
+    (("H35.00", "H35.09"), ".319", False, "with retinopathy -> E1x.319"),
+    (("I73.9",), ".51", False, "with peripheral angiopathy -> E1x.51"),
+    (("R73.9",), ".65", False, "with hyperglycemia -> E1x.65"),
+    (("E16.0", "E16.1", "E16.2"), ".649", False, "with hypoglycemia -> E1x.649"),
+    (("L97",), ".621", True, "with foot ulcer -> E1x.621 (use additional code to identify the site L97.4-L97.5-)"),
+    (("L98.4",), ".622", True, "with skin ulcer NEC -> E1x.622 (use additional code L98.41-L98.49)"),
+    (("K05", "K06"), ".638", True, "with periodontal disease -> E1x.630; other oral complications -> E1x.638"),
+)
+_UNRELATED = re.compile(
+    r"\b(?:not|un)\s*related to (?:the |his |her |their |patient's )?diabet\w*|"
+    r"\bnot (?:due to|caused by|secondary to|a complication of|from) (?:the |his |her |their )?diabet\w*|"
+    r"\bnot diabetic\b|\bnon-?diabetic (?:kidney|renal|neuropath|retinopath|ulcer|gastroparesis)\w*",
+    re.I,
+)
+_INSULIN_USE = re.compile(
+    r"\b(?:on|takes|taking|uses|using|maintained on|managed with|treated with|requires|requiring|continue\w*)\s+"
+    r"(?:\w+\s+){0,2}insulin\b|\binsulin[- ](?:pump|therapy|regimen|treated|dependent|requiring)\b|"
+    r"\b(?:basal[- ]bolus|basal) insulin\b",
+    re.I,
+)
+_TEMPORARY = re.compile(
+    r"\btemporar\w*|\bonly (?:during|while|in)\b|\bduring (?:this|the) (?:stay|admission|hospitalization|encounter) "
+    r"only\b|\bdiscontinued (?:at|on|before) discharge\b|\bno (?:diabetic|diabetes) medication",
+    re.I,
+)
+_DUE_TO = re.compile(r"\b(?:due to|secondary to|caused by|because of|resulting from|from)\s+", re.I)
+_PANCREATECTOMY = re.compile(r"\bpancreatectom\w*|\bwhipple\b|\bpancreaticoduodenectom\w*", re.I)
+_PARTIAL = re.compile(r"\b(?:partial|distal|subtotal|central|whipple|pancreaticoduodenectom\w*)", re.I)
+
+
+def _category(code: str) -> str | None:
+    return code[:3] if code.startswith(DIABETES) else None
+
+
+def _live(cand: Candidate) -> list[Mention]:
+    return [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)]
+
+
+def _sentence(ctx: Context, m: Mention) -> tuple[int, int, str]:
+    document = ctx.analyzed.document(m.document_id)
+    start, end = document.sentence_at(m.start)
+    return start, end, document.text[start:end]
+
+
+def _in_category(ctx: Context, code: str, category: str) -> str | None:
+    """The same complication in another diabetes category (E11.43 -> E10.43), if the code exists."""
+    target = category + code[3:]
+    node = ctx.index.get(target)
+    return target if node is not None and node.billable else None
+
+
+def _recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, rule_id: str, why: str) -> None:
+    """Give ``cand`` the code ``target``; a candidate already there takes its mentions instead."""
+    existing = next((c for c in cands if c.code == target and c is not cand), None)
+    if existing is not None:
+        existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
+        existing.confidence = max(existing.confidence, cand.confidence)
+        if rule_id not in existing.rules:
+            existing.rules.append(rule_id)
+        _drop(cands, ctx, cand, rule_id, f"{why}: coded {target}")
+        return
+    cand.steps.append(f"{cand.code} -> {target}: {why}")
+    cand.code = target
+    cand.matched.add(target)
+    cand.rules.append(rule_id)
+
+
+def _default_type(ctx: Context, cand: Candidate) -> bool:
+    """An E11 code reached through the Index default (no type in its words, OCG I.C.4.a.2)."""
+    return cand.code.startswith("E11") and not any(_TYPE2.search(m.text) for m in cand.mentions)
+
+
+@rule(
+    SECONDARY_ID,
+    "I.C.4.a.6.a-b, I.A.13 (secondary diabetes: E08 due to an underlying condition, code first the condition; "
+    "postpancreatectomy diabetes E89.1, E13 and Z90.41-)",
+    "diabetes due to an underlying condition is E08; postpancreatectomy diabetes is E89.1 with E13 and Z90.41-",
+    before="ocg.I.B.9.diabetes",
+)
+def _secondary(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.4.a.6.a: "codes under categories E08 ... identify complications/manifestations associated
+    # with secondary diabetes mellitus"; the E08 "code first" note names the underlying conditions
+    # (Cushing's syndrome E24.-, cystic fibrosis E84.-, pancreatitis K85-K86 ...).  I.C.4.a.6.b: "for
+    # postpancreatectomy diabetes mellitus (lack of a pancreas), assign code E89.1, Postprocedural
+    # hypoinsulinemia.  Assign a code from category E13 and a code from subcategory Z90.41-".
+    if ctx.analyzed is None:
+        return cands
+    underlying_refs = _note_refs(ctx, "E08", "codeFirst")
+    for cand in list(cands):
+        if cand not in cands or not cand.code.startswith(("E11", "E13")):
+            continue
+        for m in _live(cand):
+            _start, end, text = _sentence(ctx, m)
+            tail = ctx.analyzed.document(m.document_id).text[m.end : end]
+            if _PANCREATECTOMY.search(text) and (cand.code.startswith("E13") or _default_type(ctx, cand)):
+                if cand.code.startswith("E11"):
+                    target = _in_category(ctx, cand.code, "E13")
+                    if target is None:
+                        break
+                    _recode(cands, ctx, cand, target, SECONDARY_ID, "diabetes after pancreatectomy (OCG I.C.4.a.6.b)")
+                _add(cands, ctx, "E89.1", cand, m, "postpancreatectomy diabetes: E89.1 first (OCG I.C.4.a.6.b)")
+                absence = "Z90.411" if _PARTIAL.search(text) else "Z90.410"
+                _add(cands, ctx, absence, cand, m, "acquired absence of pancreas with postpancreatectomy diabetes")
+                break
+            due = _DUE_TO.match(tail.lstrip(" ,-")) if tail else None
+            if due is None or not _default_type(ctx, cand) or not cand.code.startswith("E11"):
+                continue
+            after = m.end + (len(tail) - len(tail.lstrip(" ,-"))) + due.end()
+            cause = next(
+                (
+                    o
+                    for o in cands
+                    if o is not cand
+                    and any(ref_covers(r, o.code) for r in underlying_refs)
+                    and any(n.document_id == m.document_id and after <= n.start < end for n in _live(o))
+                ),
+                None,
+            )
+            if cause is None:
+                continue
+            target = _in_category(ctx, cand.code, "E08")
+            if target is not None:
+                _recode(
+                    cands,
+                    ctx,
+                    cand,
+                    target,
+                    SECONDARY_ID,
+                    f"diabetes due to {cause.code}, an underlying condition E08's 'code first' note names "
+                    "(OCG I.C.4.a.6.a)",
+                )
+            break
+    return cands
+
+
+def _add(cands: list[Candidate], ctx: Context, code: str, source: Candidate, m: Mention, why: str) -> None:
+    if any(c.code == code for c in cands) or ctx.index.get(code) is None:
+        return
+    made = Candidate(code, matched={code}, mentions=[m], features=dict(source.features))
+    made.confidence = source.confidence
+    made.rules.append(SECONDARY_ID)
+    made.steps.append(f"{code} ({ctx.index.get(code).description}): {why}")
+    cands.append(made)
+
+
+@rule(
+    TYPE_ID,
+    "I.C.4.a, I.C.4.a.2 (the type documented determines the category; E11 only when the type is not documented)",
+    "diabetes wording without a type takes the documented type's category",
+    before="ocg.I.B.9.diabetes",
+)
+def _documented_type(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "diabetic ketoacidosis in a patient with type 1 diabetes": the Index's default for the
+    # ketoacidosis wording is E11.10, but the record documents type 1: E10.10.
+    documented = {c.code[:3] for c in cands if c.code.startswith(("E08", "E09", "E10", "E13")) and _live(c)}
+    typed2 = any(c.code.startswith("E11") and not _default_type(ctx, c) and _live(c) for c in cands)
+    if len(documented) != 1 or typed2:
+        return cands
+    category = documented.pop()
+    for cand in list(cands):
+        if cand in cands and _default_type(ctx, cand):
+            target = _in_category(ctx, cand.code, category)
+            if target is not None:
+                _recode(cands, ctx, cand, target, TYPE_ID, f"the record documents the type: {category} (OCG I.C.4.a)")
+    return cands
+
+
+def _unrelated(ctx: Context, cand: Candidate) -> bool:
+    """The provider states the condition is not related to the diabetes (OCG I.A.15)."""
+    if ctx.analyzed is None:
+        return False
+    return any(_UNRELATED.search(_sentence(ctx, m)[2]) for m in _live(cand))
+
+
+def _diabetes_category(cands: list[Candidate], ctx: Context) -> str | None:
+    present = [c.code[:3] for c in cands if c.code.startswith(DIABETES) and _live(c)]
+    if not present:
+        present = [c.code[:3] for c, rule_id in ctx.removed if c.code.startswith(DIABETES) and "diabetes" in rule_id]
+    return max(set(present), key=present.count) if present else None
+
+
+def _tabled(category: str, code: str) -> bool:
+    """Does ocg.I.B.9.diabetes's combination table join this pair?  That rule decides them (a site
+    convention that switches it off keeps them apart)."""
+    return any(
+        combo["diabetes"] == category and any(matches_prefix(code, p) for p in combo["with"])
+        for combo in rules_data()["combinations"]
+    )
+
+
+@rule(
+    WITH_ID,
+    "I.A.15, I.C.4.a ('with' in the Index: the diabetes combination codes of every category)",
+    "diabetes with a complication the Index lists under 'with' is the combination code",
+    before="ocg.I.C.9.a",
+)
+def _with_index(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    category = _diabetes_category(cands, ctx)
+    if category is None:
+        return cands
+    source = next((c for c in cands if c.code.startswith(category)), None)
+    if source is None:
+        source = next(c for c, rule_id in ctx.removed if c.code.startswith(category))
+    for prefixes, tail, keep, ref in WITH_INDEX:
+        code = category + tail
+        node = ctx.index.get(code)
+        if node is None or not node.billable or any(c.code == code for c in cands):
+            continue
+        complications = [
+            c
+            for c in cands
+            if c.code.startswith(prefixes) and _live(c) and not _unrelated(ctx, c) and not _tabled(category, c.code)
+        ]
+        if not complications:
+            continue
+        combined = Candidate(
+            code,
+            matched={code, *(c.code for c in complications)},
+            mentions=list(source.mentions) + [m for c in complications for m in c.mentions],
+            features=dict(source.features),
+        )
+        combined.confidence = max(source.confidence, *(c.confidence for c in complications))
+        combined.rules.append(WITH_ID)
+        combined.steps.append(
+            f"diabetes ({category}) + {', '.join(c.code for c in complications)} -> {code} ({node.description}); "
+            f"Index: Diabetes, by type, {ref} (OCG I.A.15)"
+        )
+        cands.append(combined)
+        for comp in complications:
+            if keep:
+                comp.rules.append(WITH_ID)
+                comp.steps.append(f"kept after {code}, which asks for it (OCG I.A.13)")
+            else:
+                _drop(cands, ctx, comp, WITH_ID, f"included in the combination code {code} (OCG I.A.15, I.B.9)")
+    return cands
+
+
+@rule(
+    UNRELATED_ID,
+    "I.A.15 (the 'with' link is presumed unless the documentation clearly states the conditions are unrelated)",
+    "a complication the provider documents as unrelated to the diabetes is not combined with it",
+    before="ocg.I.C.9.a",
+)
+def _not_related(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    combos = [c for c in cands if c.code.startswith(DIABETES) and any("diabetes" in r for r in c.rules)]
+    for combo in combos:
+        partners = [
+            c
+            for c in cands + [r for r, _ in ctx.removed]
+            if c is not combo and c.code in combo.matched and not c.code.startswith(DIABETES)
+        ]
+        if not partners or not all(_unrelated(ctx, p) for p in partners):
+            continue
+        _drop(
+            cands,
+            ctx,
+            combo,
+            UNRELATED_ID,
+            f"the provider documents {', '.join(p.code for p in partners)} as not related to the diabetes (OCG I.A.15)",
+        )
+        for partner in partners:
+            if partner not in cands:
+                cands.append(partner)
+                partner.steps.append("coded on its own: documented as unrelated to the diabetes (OCG I.A.15)")
+                partner.rules.append(UNRELATED_ID)
+        category = combo.code[:3]
+        if any(c.code.startswith(category) for c in cands):
+            continue
+        base = next(
+            (c for c, _ in reversed(ctx.removed) if c.code == f"{category}.9" and c not in cands),
+            None,
+        )
+        if base is not None:
+            cands.append(base)
+            base.rules.append(UNRELATED_ID)
+            base.steps.append("restored: its only complication is documented as unrelated (OCG I.A.15)")
+    return cands
+
+
+@rule(
+    COMPLICATIONS_ID,
+    "I.C.4.a (as many E08-E13 codes as needed for the complications; E1x.9 is 'without complications')",
+    "diabetes 'without complications' is not reported beside a complication code of its category",
+    before="ocg.I.C.9.a",
+)
+def _without_complications(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    for cand in list(cands):
+        category = _category(cand.code)
+        if category is None or cand.code != f"{category}.9":
+            continue
+        other = next(
+            (c for c in cands if c is not cand and c.code.startswith(category) and c.code[3:] not in (".9", ".8")),
+            None,
+        )
+        if other is None:
+            continue
+        known = {(m.document_id, m.start, m.end) for m in other.mentions}
+        other.mentions.extend(m for m in cand.mentions if (m.document_id, m.start, m.end) not in known)
+        _drop(
+            cands,
+            ctx,
+            cand,
+            COMPLICATIONS_ID,
+            f"{cand.code} is diabetes without complications; {other.code} codes the complication (OCG I.C.4.a)",
+        )
+    return cands
+
+
+@rule(
+    INSULIN_ID,
+    "I.C.4.a.3 (Z79.4 for long-term insulin use; not for insulin given temporarily during the encounter)",
+    "a diabetic patient on insulin gets Z79.4; insulin given only temporarily does not",
+    before="ocg.I.A.12.a",
+)
+def _insulin(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    diabetes = next((c for c in cands if c.code.startswith(DIABETES) and _live(c)), None)
+    for cand in [c for c in cands if c.code == "Z79.4"]:
+        live = _live(cand)
+        if live and all(_TEMPORARY.search(_sentence(ctx, m)[2]) for m in live):
+            _drop(cands, ctx, cand, INSULIN_ID, "insulin given temporarily during the encounter (OCG I.C.4.a.3)")
+    if diabetes is None or any(c.code == "Z79.4" for c in cands) or ctx.index.get("Z79.4") is None:
+        return cands
+    for document in ctx.analyzed.documents:
+        for match in _INSULIN_USE.finditer(document.text):
+            start, end = document.sentence_at(match.start())
+            if _TEMPORARY.search(document.text[start:end]):
+                continue
+            assertion = document.assess((match.start(), match.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family or assertion.historical:
+                continue
+            section = document.section_at(match.start())
+            mention = Mention(
+                document_id=document.document_id,
+                start=match.start(),
+                end=match.end(),
+                text=match.group(0),
+                source="guideline",
+                term="long-term (current) use of insulin",
+                score=1.0,
+                section=section.name,
+                section_title=getattr(section, "title", "") or "",
+            )
+            made = Candidate("Z79.4", matched={"Z79.4"}, mentions=[mention], features=dict(diabetes.features))
+            made.confidence = diabetes.confidence
+            made.rules.append(INSULIN_ID)
+            made.steps.append(f"{match.group(0)!r}: long-term (current) use of insulin Z79.4 (OCG I.C.4.a.3)")
+            cands.append(made)
+            return cands
+    return cands

@@ -1,0 +1,189 @@
+"""Ulcers and limb infections: the depth, stage and side the codes carry (OCG I.B.13, I.B.14,
+I.C.12.a-b; issue 9).
+
+* I.C.12.b / the L97-L98.4 subcategories: a non-pressure chronic ulcer's 6th character is its
+  severity ("limited to breakdown of skin", "with fat layer exposed", "with necrosis of muscle" ...);
+  the words of the note choose it, the unspecified severity only when it says none.
+* I.C.12.a, I.B.14: the pressure ulcer's stage may be documented by clinicians other than the
+  provider (the wound care nurse); once the provider documents the ulcer, a stage stated anywhere in
+  the record for it chooses the code over "unspecified stage".
+* I.B.13: the side picks the code; cellulitis or abscess "of limb" codes name the limb and the side
+  (L03.115 right lower limb), and a bilateral condition without a bilateral code is coded right and
+  left.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.guidelines import Context, _drop, rule
+
+SEVERITY_ID = "ocg.I.C.12.b.severity.v1"
+STAGE_ID = "ocg.I.C.12.a.stage.v1"
+LIMB_ID = "ocg.I.B.13.limb.v1"
+
+# the severity words of the L97 / L98.4 6th character, most specific first
+SEVERITY = (
+    (
+        "5",
+        re.compile(
+            r"\bmuscle involvement without (?:evidence of )?necrosis|\bexposed muscle\b|\bmuscle exposed\b", re.I
+        ),
+    ),
+    (
+        "6",
+        re.compile(
+            r"\bbone involvement without (?:evidence of )?necrosis|\bexposed bone\b|\bbone exposed\b|"
+            r"\bprobes? to bone\b",
+            re.I,
+        ),
+    ),
+    ("3", re.compile(r"\bnecrosis of (?:the )?muscle\b|\bmuscle necrosis\b|\bnecrotic muscle\b", re.I)),
+    ("4", re.compile(r"\bnecrosis of (?:the )?bone\b|\bbone necrosis\b|\bnecrotic bone\b", re.I)),
+    (
+        "2",
+        re.compile(r"\bfat (?:layer )?exposed\b|\bexposed (?:subcutaneous )?fat\b|\bwith fat layer exposed\b", re.I),
+    ),
+    (
+        "1",
+        re.compile(r"\blimited to (?:the )?breakdown of (?:the )?skin\b|\bskin breakdown only\b", re.I),
+    ),
+)
+_STAGE = re.compile(
+    r"\bstage\s*(?P<n>[1-4]|iv|iii|ii|i)\b|\b(?P<un>unstageable)\b|"
+    r"\b(?P<dt>deep tissue (?:pressure )?(?:injury|damage))",
+    re.I,
+)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_LOWER = re.compile(r"\b(?:lower|leg|legs|thigh|thighs|calf|calves|shin|knee|ankle|foot|feet)\b", re.I)
+_UPPER = re.compile(r"\b(?:upper|arm|arms|forearm|forearms|elbow|wrist|hand|hands)\b", re.I)
+
+
+def _live(cand: Candidate) -> list[Mention]:
+    return [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)]
+
+
+def _sentence(ctx: Context, m: Mention) -> str:
+    document = ctx.analyzed.document(m.document_id)
+    start, end = document.sentence_at(m.start)
+    return document.text[start:end]
+
+
+def _recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, rule_id: str, why: str) -> None:
+    existing = next((c for c in cands if c.code == target and c is not cand), None)
+    if existing is not None:
+        existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
+        existing.confidence = max(existing.confidence, cand.confidence)
+        _drop(cands, ctx, cand, rule_id, f"{why}: {target}")
+        return
+    node = ctx.index.get(target)
+    cand.steps.append(f"{cand.code} -> {target} ({node.description if node else ''}): {why}")
+    cand.code = target
+    cand.rules.append(rule_id)
+
+
+@rule(
+    SEVERITY_ID,
+    "I.C.12.b, I.B.14 (non-pressure chronic ulcers: the 6th character is the severity the record documents)",
+    "a non-pressure chronic ulcer of unspecified severity takes the depth its words give",
+)
+def _severity(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        if not cand.code.startswith(("L97", "L98.4")) or not cand.code.endswith("9") or len(cand.code) != 7:
+            continue
+        node = ctx.index.get(cand.code)
+        if node is None or "unspecified severity" not in node.description:
+            continue
+        texts = [_sentence(ctx, m) for m in _live(cand)]
+        digit = next((d for d, pattern in SEVERITY if any(pattern.search(t) for t in texts)), None)
+        if digit is None:
+            continue
+        target = cand.code[:-1] + digit
+        if ctx.index.get(target) is None:
+            continue
+        _recode(cands, ctx, cand, target, SEVERITY_ID, "the severity the note documents (OCG I.C.12.b)")
+    return cands
+
+
+@rule(
+    STAGE_ID,
+    "I.C.12.a, I.B.14 (the pressure ulcer stage may come from other clinicians' documentation)",
+    "a pressure ulcer of unspecified stage takes the stage documented for it",
+)
+def _stage(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        node = ctx.index.get(cand.code)
+        if not cand.code.startswith("L89") or node is None or "unspecified stage" not in node.description:
+            continue
+        stages = set()
+        for m in _live(cand):
+            for match in _STAGE.finditer(_sentence(ctx, m)):
+                if match.group("n"):
+                    stages.add(_ROMAN.get(match.group("n").lower(), match.group("n")))
+                elif match.group("un"):
+                    stages.add("0")
+                else:
+                    stages.add("6")
+        if len(stages) != 1:
+            continue  # none documented, or several: the note must say which belongs to this ulcer
+        target = cand.code[:-1] + stages.pop()
+        if ctx.index.get(target) is None:
+            continue
+        _recode(cands, ctx, cand, target, STAGE_ID, "the stage documented for the ulcer (OCG I.C.12.a, I.B.14)")
+    return cands
+
+
+def _limb_code(ctx: Context, parent: str, side: str, limb: str) -> str | None:
+    node = ctx.index.get(parent)
+    for code in node.children if node else []:
+        child = ctx.index.get(code)
+        if child is not None and child.billable and f"{side} {limb}" in child.description.lower():
+            return code
+    return None
+
+
+@rule(
+    LIMB_ID,
+    "I.B.13 (laterality: the side and the limb the code names; right and left codes when bilateral)",
+    "an infection 'of unspecified part of limb' takes the limb and the side the note documents",
+)
+def _limb(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        node = ctx.index.get(cand.code)
+        if node is None or "unspecified part of limb" not in node.description.lower() or node.parent is None:
+            continue
+        sides: set[str] = set()
+        limb = None
+        for m in _live(cand):
+            attrs = ctx.analyzed.document(m.document_id).attributes((m.start, m.end))
+            if attrs.laterality == "bilateral":
+                sides |= {"right", "left"}
+            elif attrs.laterality in ("right", "left"):
+                sides.add(attrs.laterality)
+            words = m.text
+            limb = limb or ("lower limb" if _LOWER.search(words) else "upper limb" if _UPPER.search(words) else None)
+        if not sides or limb is None:
+            continue
+        targets = [t for t in (_limb_code(ctx, node.parent, s, limb) for s in sorted(sides, reverse=True)) if t]
+        if len(targets) != len(sides):
+            continue
+        why = f"{' and '.join(sorted(sides, reverse=True))} {limb} (OCG I.B.13)"
+        for extra in targets[1:]:
+            if any(c.code == extra for c in cands):
+                continue
+            twin = Candidate(
+                extra, matched=set(cand.matched), mentions=list(cand.mentions), features=dict(cand.features)
+            )
+            twin.confidence = cand.confidence
+            twin.rules.append(LIMB_ID)
+            twin.steps.append(f"{cand.code} -> {extra}: {why}")
+            cands.append(twin)
+        _recode(cands, ctx, cand, targets[0], LIMB_ID, why)
+    return cands
