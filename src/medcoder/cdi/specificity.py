@@ -13,6 +13,8 @@ undetermined", and does not say what pays more -- the impact goes to the coder, 
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Iterator
 
 from medcoder.codesets.kb import CmCode, KnowledgeBase
@@ -48,6 +50,40 @@ def _unspecified(node: CmCode) -> bool:
     return node.billable and bool(_UNSPECIFIED.search(node.description))
 
 
+# knowledge base -> (release, code) -> the unspecified node, its parent and the codes a query may
+# offer (or None): reference data, the same for every claim (issue 9: speed)
+_ALTERNATIVES: weakref.WeakKeyDictionary[KnowledgeBase, dict] = weakref.WeakKeyDictionary()
+_ALTERNATIVES_LOCK = threading.Lock()
+_ALTERNATIVES_MAX = 20_000
+
+
+def _alternatives(kb: KnowledgeBase, release_id: str, code: str) -> tuple[CmCode, CmCode, list[CmCode]] | None:
+    """An unspecified code's node, its parent, and the parent's billable codes a physician could
+    document instead (not unspecified ones); None for a code that is not an unspecified one."""
+    with _ALTERNATIVES_LOCK:
+        known = _ALTERNATIVES.get(kb)
+        if known is None:
+            known = _ALTERNATIVES[kb] = {}
+    key = (release_id, code)
+    if key in known:
+        return known[key]
+    found = None
+    node = kb.cm(code, release_id=release_id)
+    if node is not None and _unspecified(node) and node.parent is not None:
+        parent = kb.cm_node_any(node.parent, release_id)
+        if parent is not None:
+            options = [
+                option
+                for option in _billable_under(kb, parent, MAX_CANDIDATES)
+                if option.code != node.code and "unspecified" not in option.description.lower()
+            ]
+            found = (node, parent, options)
+    if len(known) >= _ALTERNATIVES_MAX:
+        known.clear()
+    known[key] = found
+    return found
+
+
 def specificity_queries(
     kb: KnowledgeBase,
     release_id: str,
@@ -64,18 +100,14 @@ def specificity_queries(
         what_ifs = grouper.what_ifs(claim)
     severity_now = {d.code: d.severity for d in grouped.secondary}
     for position, assignment in enumerate(diagnoses):
-        node = kb.cm(assignment.code, release_id=release_id)
-        if node is None or not _unspecified(node) or node.parent is None:
+        found = _alternatives(kb, release_id, assignment.code)
+        if found is None:
             continue
-        parent = kb.cm_node_any(node.parent, release_id)
-        if parent is None:
-            continue
+        node, parent, options = found
         principal = position == 0
         current = _RANK[severity_now.get(claim.diagnoses[position].code, "NONE")] if not principal else 0
         scored: list[tuple[int, str, CmCode]] = []
-        for option in _billable_under(kb, parent, MAX_CANDIDATES):
-            if option.code == node.code or "unspecified" in option.description.lower():
-                continue
+        for option in options:
             if any(option.code.replace(".", "") == d.code for d in claim.diagnoses):
                 continue  # already reported
             answered = what_ifs.answer(claim.diagnoses[position].code, option.code)
