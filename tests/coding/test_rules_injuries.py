@@ -197,3 +197,14 @@ def test_past_injury_without_residual_is_not_a_sequela(coder):
         coder.code(encounter("OFFICE VISIT\nHISTORY: Trimalleolar fracture of the left ankle 6 years ago.\n"))
     )
     assert not [c for c in found if c.endswith("S")], found
+
+
+def test_negation_does_not_reach_a_second_injury_after_and_a(coder):
+    """ "Concussion without loss of consciousness and a 2 cm laceration of the forehead": the
+    laceration is present (context rule "and a" ends the negation; OCG I.A.17 code also)."""
+    text = (
+        "EMERGENCY DEPARTMENT NOTE\nASSESSMENT: Concussion without loss of consciousness and a 2 cm laceration "
+        "of the forehead after a fall from a scooter. Laceration repaired. Initial visit.\n"
+    )
+    found = codes(coder.code(encounter(text)))
+    assert "S06.0X0A" in found and "S01.81XA" in found, found
