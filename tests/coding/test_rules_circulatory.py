@@ -266,6 +266,21 @@ def test_unspecified_side_code_takes_the_documented_side(code_index, code, side,
             ("H35.033",),
             ("H35.039",),
         ),
+        # OCG I.C.7.a: the eye is the glaucoma's own, not the cataract's in the next clause
+        (
+            "ASSESSMENT: Primary open-angle glaucoma, mild stage; cataract of the right eye.",
+            "outpatient",
+            ("H40.1191",),
+            ("H40.111",),
+        ),
+        # I.C.7.a.4: no laterality in H40.10-: one code per documented stage
+        (
+            "ASSESSMENT: Open-angle glaucoma of both eyes, moderate stage right eye and severe stage left eye.",
+            "outpatient",
+            ("H40.10X2", "H40.10X3"),
+            ("H40.10X0",),
+        ),
+        ("ASSESSMENT: Normal tension glaucoma of the left eye, moderate stage.", "outpatient", ("H40.1222",), ()),
     ],
 )
 def test_circulatory_wording(coder, text, setting, present, absent):

@@ -42,7 +42,7 @@ def _staged(ctx: Context, code: str):
     """The 6-character code whose 7th character is the glaucoma stage, or None."""
     if not code.startswith("H40") or len(code) != 8:
         return None
-    stem = ctx.index.get(code[:-1])
+    stem = ctx.index.get(code[:-1].rstrip("X"))  # H40.10X2: the placeholder X before the stage
     if stem is None or not stem.seventh or not any("stage" in m for _, m in stem.seventh):
         return None
     return stem
@@ -57,7 +57,8 @@ def _stem_side(description: str) -> str | None:
 
 
 def _segment(ctx: Context, m: Mention, others: list[Mention]) -> str:
-    """The words that speak of this glaucoma: its sentence, cut where another glaucoma begins."""
+    """The words that speak of this glaucoma: its sentence, cut where another condition begins
+    ("Primary open-angle glaucoma, mild stage; cataract right eye": the side is the cataract's)."""
     document = ctx.analyzed.document(m.document_id)
     s_start, s_end = document.sentence_at(m.start)
     mine = [o for o in others if o.document_id == m.document_id and s_start <= o.start < s_end]
@@ -97,6 +98,15 @@ def _stages(segment: str) -> dict[str | None, str]:
     return found
 
 
+def _unspecified_eye(ctx: Context, stem):
+    parent = ctx.index.get(stem.parent) if stem.parent else None
+    for child in parent.children if parent else []:
+        node = ctx.index.get(child)
+        if node is not None and "unspecified eye" in node.description.lower():
+            return node
+    return None
+
+
 def _codes(ctx: Context, stem, stages: dict[str | None, str]) -> list[str]:
     """The glaucoma codes for the documented eyes and stages (OCG I.C.7.a.2-3)."""
     side = _stem_side(stem.description)
@@ -107,10 +117,10 @@ def _codes(ctx: Context, stem, stages: dict[str | None, str]) -> list[str]:
         stages.setdefault("right", stages["bilateral"])
         stages.setdefault("left", stages["bilateral"])
     if family is None:
-        values = {v for k, v in stages.items() if k != "bilateral" or len(stages) == 1}
-        if len(values) != 1:
-            return []
-        return [seventh_character_form(stem.code, values.pop())]
+        # no laterality in the classification (H40.10-, H40.20-): one code per documented stage
+        # (I.C.7.a.4: one code for each type, with the seventh character for its stage)
+        values = sorted({v for k, v in stages.items() if k != "bilateral" or len(stages) == 1} - {"0"}) or ["0"]
+        return [seventh_character_form(stem.code, v) for v in values]
 
     def member(word: str) -> str | None:
         for child in family.children:
@@ -147,13 +157,18 @@ def _glaucoma(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             continue
         stem = _staged(ctx, cand.code)
         live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)]
-        others = [m for o in glaucomas if o is not cand for m in o.mentions]
+        others = [m for o in cands if o is not cand for m in o.mentions if not m.covered_by]
         stages: dict[str | None, str] = {}
         for m in live:
             for side, stage in _stages(_segment(ctx, m, others)).items():
                 stages.setdefault(side, stage)
         if not stages:
             continue
+        if set(stages) == {None} and _stem_side(stem.description) is not None:
+            # no eye in the glaucoma's own words: a side elsewhere in the sentence is another
+            # condition's (I.B.13: the side documented for this condition)
+            unspecified = _unspecified_eye(ctx, stem)
+            stem = unspecified or stem
         codes = [c for c in _codes(ctx, stem, stages) if ctx.index.get(c) is not None and ctx.index.get(c).billable]
         if not codes or codes == [cand.code]:
             continue
