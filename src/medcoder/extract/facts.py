@@ -78,7 +78,7 @@ def find_facts(document: AnalyzedDocument, vocabulary) -> list[ConditionFact]:
         found: list[ConditionFact] = []
         clauses = clause_tokens(text, s_start, s_end, matcher.equivalents)
         sentence_words = sum(1 for clause in clauses for t in clause if not t.key.isdigit()) or 1
-        lead = _lead(clauses)
+        lead = _lead(clauses[1:] if _label(text, clauses, matcher) else clauses)
         for clause in clauses:
             grouped: dict[tuple[int, int, int], list[Match]] = {}
             for match in matcher.match_clause(clause):
@@ -135,6 +135,16 @@ def analyze_encounter(encounter, vocabulary=None) -> AnalyzedEncounter:
         for document in documents:
             analyzed.facts.extend(find_facts(document, vocabulary))
     return analyzed
+
+
+def _label(text: str, clauses, matcher) -> bool:
+    """Does the statement open with a run-in label naming no condition ("Cardiology clinic:
+    Transthyretin amyloid cardiomyopathy ...")?  Its subject is what follows the colon."""
+    if len(clauses) < 2 or not clauses[0] or not clauses[1] or len(clauses[0]) > 3:
+        return False
+    if ":" not in text[clauses[0][-1].end : clauses[1][0].start]:
+        return False
+    return not matcher.match_clause(clauses[0])
 
 
 def _lead(clauses) -> tuple[int, int] | None:
