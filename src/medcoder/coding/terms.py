@@ -224,7 +224,10 @@ def neoplasm_sites(path: str) -> list[str]:
 # sub-sites that name no organ on their own ("gland", "duct", "wall" of what?)
 _PART_WORDS = frozenset(
     "gland glands duct ducts wall surface margin part parts site sites region tissue tissues lobe border "
-    "membrane muscle nerve nerves vessel vessels cavity canal junction orifice fold floor roof".split()
+    "membrane muscle nerve nerves vessel vessels cavity canal junction orifice fold floor roof "
+    # positions name no site alone ("lip, upper" is no "cancer of the upper outer quadrant"), nor does a
+    # morphology word ("jaw, carcinoma" is no "metastatic carcinoma")
+    "upper lower inner outer midline middle carcinoma".split()
 )
 
 
