@@ -94,3 +94,24 @@ def test_engine_wording_unspecified_complications_are_not_other_specified(coder)
         coder, "PROGRESS NOTE\nASSESSMENT: Type 2 diabetes mellitus with complications, see the endocrinology letter.\n"
     )
     assert "E11.8" in found and "E11.69" not in found, found
+
+
+def test_engine_wording_an_organism_is_not_sepsis(coder):
+    """A41.52 'Sepsis due to Pseudomonas' lists the inclusion term 'Pseudomonas aeruginosa': a wound
+    culture growing it was coded as sepsis (an MCC).  An inclusion term naming only its title's cause
+    is not a term (terms._cause_only)."""
+    found = _code(
+        coder, "WOUND CLINIC NOTE\nASSESSMENT: Wound culture grew Pseudomonas aeruginosa; start ciprofloxacin.\n"
+    )
+    assert not has(found, "A41"), found
+    found = _code(coder, "DISCHARGE SUMMARY\nDISCHARGE DIAGNOSES:\n1. Sepsis due to Pseudomonas.\n", "inpatient")
+    assert "A41.52" in found, found
+
+
+def test_engine_wording_a_vaccine_is_not_the_disease(coder):
+    """'Tetanus updated' was coded A35 (tetanus) and 'flu shot' as influenza: the vaccine's name is
+    not the patient's disease."""
+    found = _code(coder, "URGENT CARE NOTE\nASSESSMENT: Puncture wound of the left palm. Tetanus updated.\n")
+    assert not has(found, "A35") and has(found, "S61.43"), found
+    found = _code(coder, "CLINIC NOTE\nASSESSMENT: Hypertension, controlled. Flu shot today.\n")
+    assert "I10" in found and not has(found, "J1"), found

@@ -50,6 +50,28 @@ _OTHER = re.compile(r"\bother\b", re.IGNORECASE)
 _EPISODE = re.compile(r",?\s*\b(?:initial|subsequent) encounter\b.*$|,?\s*\bsequela\b$", re.IGNORECASE)
 
 
+_DISEASE_WORD = re.compile(
+    r"(?:itis|osis|iasis|emia|pathy|fever|disease|infection|syndrome|typhus|pox|plegia|oma|algia|rrhea|uria|ism)$"
+)
+
+
+def _cause_only(inclusion: str, title: str) -> bool:
+    """Does an inclusion term name only the cause in its title's "due to" clause, and none of the
+    condition ("Pseudomonas aeruginosa" under A41.52 "Sepsis due to Pseudomonas")?  In a note such a
+    term is an organism or a mechanism, not the disease: a culture result is not sepsis."""
+    low = title.lower()
+    if " due to " not in low:
+        return False
+    head, cause = low.split(" due to ", 1)
+    words = re.findall(r"[a-z]+", _PARENS.sub("", inclusion.lower()))
+    return (
+        0 < len(words) <= 3
+        and words[0] in set(re.findall(r"[a-z]+", cause))
+        and not set(words) & set(re.findall(r"[a-z]+", head))
+        and not any(_DISEASE_WORD.search(w) for w in words)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TermCode:
     code: str
@@ -136,6 +158,8 @@ class CmVocabulary:
                 title_keys = set(normalise_term(titles.get(code, ""), self.matcher.equivalents))
                 if len(keys) == 1 and keys[0] not in title_keys:
                     continue  # "Polyneuropathy" under Lyme disease only means something under its title
+                if _cause_only(text, titles.get(code, "")):
+                    continue  # "Pseudomonas aeruginosa" under "Sepsis due to Pseudomonas": the cause, not the sepsis
                 add(term, TermCode(code, "inclusion", text))
         for path, code, column in kb.query(
             "SELECT path, code, col FROM cm_index WHERE release_id = ? AND kind = 'neoplasm' AND code IS NOT NULL "
