@@ -144,6 +144,10 @@ def _word_kind(word: str) -> tuple[str, int]:
     return found
 
 
+_TOKEN_NEW = object.__new__
+_SET_KEY, _SET_START, _SET_END, _SET_SOFT = (Token.__dict__[f].__set__ for f in ("key", "start", "end", "soft_break"))
+
+
 def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str] | None = None) -> list[list[Token]]:
     """The words of ``text[start:end]`` split into clauses (";", bullets, line ends, ": ", and
     clause words such as "but"), each word with its key; filler words are left out."""
@@ -157,6 +161,7 @@ def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str
     pieces.append((cursor, end))
     kinds = _WORD_KINDS
     lookup = equivalents.get
+    new, set_key, set_start, set_end, set_soft = _TOKEN_NEW, _SET_KEY, _SET_START, _SET_END, _SET_SOFT
     soft = False  # carried over a clause word, as before a word of the same clause
     for p_start, p_end in pieces:
         current: list[Token] = []
@@ -181,7 +186,13 @@ def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str
                 continue
             if kind == _FILLER or (kind == _ARTICLE_A and not current):
                 continue
-            current.append(Token(lookup(base, base), w_start, w_end, soft))
+            # Token(key, start, end, soft), made without the frozen dataclass's __setattr__ detour
+            token = new(Token)
+            set_key(token, lookup(base, base))
+            set_start(token, w_start)
+            set_end(token, w_end)
+            set_soft(token, soft)
+            current.append(token)
             soft = False
         if current:
             clauses.append(current)
