@@ -113,5 +113,8 @@ def test_engine_wording_a_vaccine_is_not_the_disease(coder):
     not the patient's disease."""
     found = _code(coder, "URGENT CARE NOTE\nASSESSMENT: Puncture wound of the left palm. Tetanus updated.\n")
     assert not has(found, "A35") and has(found, "S61.43"), found
+    found = _code(coder, "ED NOTE\nASSESSMENT: Puncture wound of the sole, stepped on a nail. Tetanus updated.\n")
+    # not the eyelid of "Puncture wound without foreign body of right eyelid" (S01.13-)
+    assert not has(found, "S01") and not has(found, "A35"), found
     found = _code(coder, "CLINIC NOTE\nASSESSMENT: Hypertension, controlled. Flu shot today.\n")
     assert "I10" in found and not has(found, "J1"), found

@@ -99,8 +99,9 @@ def title_terms(description: str) -> list[str]:
         original = description.lower()
         tail = original[original.index("without") :] if "without" in original else ""
         # "Laceration without foreign body of right eyelid": the head alone would be every
-        # laceration, coded to the eyelid; a one-word head whose site follows the clause is no term
-        if head and not (" " not in head and re.search(r"\b(?:of|to|in)\b|,", tail)):
+        # laceration, coded to the eyelid; a head whose site follows the clause is no term, one word
+        # or more ("Puncture wound without foreign body of right eyelid" is not every puncture wound)
+        if head and not re.search(r"\b(?:of|to|in)\b|,", tail):
             out.append(head)
     # "Pain in knee", "Cyst of kidney": the index's main term with its site subterm, which notes
     # write site first ("knee pain", "kidney cyst")
