@@ -118,3 +118,26 @@ def test_engine_wording_a_vaccine_is_not_the_disease(coder):
     assert not has(found, "S01") and not has(found, "A35"), found
     found = _code(coder, "CLINIC NOTE\nASSESSMENT: Hypertension, controlled. Flu shot today.\n")
     assert "I10" in found and not has(found, "J1"), found
+
+
+def test_engine_wording_a_conditions_head_before_without_keeps_its_side(coder):
+    """Dropping every head before 'without ... of <site>' lost 'Chronic venous hypertension (idiopathic)
+    without complications of bilateral lower extremity' (I87.303): only an injury's head is no term."""
+    found = _code(
+        coder,
+        "OPERATIVE REPORT\nPOSTOPERATIVE DIAGNOSIS: Chronic venous hypertension with painful varicosities, "
+        "lower extremities, bilaterally.\n",
+        "inpatient",
+    )
+    assert has(found, "I87.3") and "I10" not in found, found
+
+
+def test_engine_wording_an_adjective_in_the_neoplasm_table_is_no_site(coder):
+    """'Neoplasm, neoplastic, utricle, prostatic' made 'prostatic' a site of its own, so 'prostatic
+    malignancy' was the utricle (C68.0), not the prostate (C61)."""
+    from medcoder.coding.terms import neoplasm_sites
+
+    assert neoplasm_sites("Neoplasm, neoplastic, utricle, prostatic") == ["prostatic utricle"]
+    assert "intestinal" in neoplasm_sites("Neoplasm, neoplastic, intestine, intestinal")
+    found = _code(coder, "UROLOGY CLINIC NOTE\nASSESSMENT: Prostatic malignancy, Gleason 4+3; discuss options.\n")
+    assert "C61" in found and not has(found, "C68"), found

@@ -47,6 +47,7 @@ _UNSPECIFIED_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _OTHER = re.compile(r"\bother\b", re.IGNORECASE)
+_INJURY_NOUNS = frozenset("wound wounds laceration bite abrasion contusion blister burn puncture".split())
 _EPISODE = re.compile(r",?\s*\b(?:initial|subsequent) encounter\b.*$|,?\s*\bsequela\b$", re.IGNORECASE)
 
 
@@ -99,9 +100,12 @@ def title_terms(description: str) -> list[str]:
         original = description.lower()
         tail = original[original.index("without") :] if "without" in original else ""
         # "Laceration without foreign body of right eyelid": the head alone would be every
-        # laceration, coded to the eyelid; a head whose site follows the clause is no term, one word
-        # or more ("Puncture wound without foreign body of right eyelid" is not every puncture wound)
-        if head and not re.search(r"\b(?:of|to|in)\b|,", tail):
+        # laceration, coded to the eyelid; a one-word head whose site follows the clause is no term,
+        # nor is an injury's ("Puncture wound without foreign body of right eyelid" is not every
+        # puncture wound); "Chronic venous hypertension (idiopathic) without complications of
+        # bilateral lower extremity" keeps its head: the condition, side resolved from the note
+        sited = re.search(r"\b(?:of|to|in)\b|,", tail)
+        if head and not (sited and (" " not in head or head.lower().split()[-1] in _INJURY_NOUNS)):
             out.append(head)
     # "Pain in knee", "Cyst of kidney": the index's main term with its site subterm, which notes
     # write site first ("knee pain", "kidney cyst")
@@ -241,11 +245,16 @@ def neoplasm_sites(path: str) -> list[str]:
         return []
     if len(parts) == 1:
         return [parts[0]]
-    if parts[1].lower() in _PART_WORDS:
-        return [f"{parts[1]} {parts[0]}"]  # "paraurethral, gland": "gland" alone is every gland
+    first, second = parts[0].lower(), parts[1].lower()
+    modifier = _ADJECTIVE.search(second) and second[:5] != first[:5]  # "intestine, intestinal": the same site
+    if second in _PART_WORDS or modifier:
+        # "paraurethral, gland": "gland" alone is every gland; "utricle, prostatic": "prostatic" alone
+        # is the prostate's adjective, not the utricle ("prostatic malignancy" is C61, not C68.0)
+        return [f"{parts[1]} {parts[0]}"]
     return [f"{parts[1]} {parts[0]}", parts[1]]
 
 
+_ADJECTIVE = re.compile(r"(?:ic|al|ar|ary|ous|ial|ine|oid|eal)$")
 # sub-sites that name no organ on their own ("gland", "duct", "wall" of what?)
 _PART_WORDS = frozenset(
     "gland glands duct ducts wall surface margin part parts site sites region tissue tissues lobe border "
