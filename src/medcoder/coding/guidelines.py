@@ -40,9 +40,8 @@ class Context:
     def enabled(self, rule_id: str) -> bool:
         """Is the rule on?  Conventions name rules without their version (``ocg.I.B.5``).  Safety
         rules (negated, family, hypothetical, uncertain by setting) are always on (DESIGN §8)."""
-        from medcoder.coding.sitemodel import is_safety_rule
-
-        return is_safety_rule(rule_id) or self.conventions.get(base_id(rule_id), True)
+        safety, base = _rule_kind(rule_id)
+        return safety or self.conventions.get(base, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +62,14 @@ RULES: dict[str, Rule] = {}  # what the engine applies: the latest version of ea
 def base_id(rule_id: str) -> str:
     """``ocg.I.B.5.v2`` -> ``ocg.I.B.5`` (what site conventions are keyed by)."""
     return rule_id.rsplit(".v", 1)[0]
+
+
+@lru_cache(maxsize=4096)
+def _rule_kind(rule_id: str) -> tuple[bool, str]:
+    """(is a safety rule, base id) of a rule id: asked for every rule of every encounter."""
+    from medcoder.coding.sitemodel import is_safety_rule
+
+    return is_safety_rule(rule_id), base_id(rule_id)
 
 
 def _version(rule_id: str) -> int:
