@@ -183,9 +183,11 @@ class HccScorer:
         return HccModelResult(
             model=model_name,
             weight=weight,
-            risk_score=raf.risk_score,
-            risk_score_demographics=raf.risk_score_demographics,
-            risk_score_hcc=raf.risk_score_hcc,
+            # the library sums its coefficients in set order, so the last bits of the float change with
+            # the interpreter's hash seed; the coefficients have 3 decimals: 6 keep every sum exact
+            risk_score=round(raf.risk_score, 6),
+            risk_score_demographics=round(raf.risk_score_demographics, 6),
+            risk_score_hcc=round(raf.risk_score_hcc, 6),
             hccs=sorted(hccs, key=lambda h: _hcc_order(h.hcc)),
             superseded=sorted(superseded, key=lambda s: _hcc_order(s.hcc)),
             interactions={k: v for k, v in raf.coefficients.items() if k in raf.interactions and k not in kept},
