@@ -462,3 +462,232 @@ def _pulmonary_hypertension(cands: list[Candidate], ctx: Context) -> list[Candid
                     cands, ctx, other, PULMONARY_HTN_ID, f"included in {target} (pulmonary hypertension due to hypoxia)"
                 )
     return cands
+
+
+# --- a condition documented as due to another: the code the Index gives the pair ------------------------------------
+
+_CAUSED_BY = re.compile(
+    r"^\W*(?:(?:is|was|likely|probably|felt|thought|presumed|believed)\s+){0,2}(?:to\s+be\s+)?"
+    r"(?:due\s+to|secondary\s+to|caused\s+by|from|related\s+to|in\s+the\s+setting\s+of|attributed\s+to|"
+    r"because\s+of|resulting\s+from)\b",
+    re.IGNORECASE,
+)
+_CAUSING = re.compile(r"^\W*(?:with|causing|complicated\s+by|leading\s+to|and\s+resultant|resulting\s+in)\b", re.I)
+
+
+def _caused_by(ctx: Context, effect: Candidate, cause: Candidate) -> bool:
+    """Does the note say ``effect`` is due to ``cause`` in one clause?  "cardiomyopathy due to
+    transthyretin amyloidosis", "hypertension secondary to renal artery stenosis", or the cause
+    first: "amyloidosis with cardiomyopathy", "renal artery stenosis causing hypertension"."""
+    for m in _live(effect):
+        document = _document(ctx, m)
+        if document is None:
+            continue
+        s_start, s_end = document.sentence_at(m.start)
+        for n in _live(cause):
+            if n.document_id != m.document_id or document.sentence_at(n.start) != (s_start, s_end):
+                continue
+            if n.start >= m.end:
+                link, between = _CAUSED_BY, document.text[m.end : n.start]
+            elif m.start >= n.end:
+                link, between = _CAUSING, document.text[n.end : m.start]
+            else:
+                continue
+            match = link.match(between)
+            rest = between[match.end() :] if match else ""
+            if match and not re.search(r"[;.]", rest) and len(rest.split()) <= 6:
+                return True
+    return False
+
+
+def _recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, rule_id: str, why: str) -> None:
+    existing = next((c for c in cands if c.code == target and c is not cand), None)
+    if existing is not None:
+        existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
+        existing.confidence = max(existing.confidence, cand.confidence)
+        _drop(cands, ctx, cand, rule_id, f"{why}: {target}")
+        return
+    node = ctx.index.get(target)
+    cand.steps.append(f"{cand.code} -> {target} ({node.description if node else ''}): {why}")
+    cand.matched.add(cand.code)
+    cand.code = target
+    cand.rules.append(rule_id)
+
+
+CARDIOMYOPATHY_IN_ID = "ocg.I.A.13.cardiomyopathy.v1"
+
+
+@rule(
+    CARDIOMYOPATHY_IN_ID,
+    "I.A.13 (etiology/manifestation: I43 Cardiomyopathy in diseases classified elsewhere, code first the "
+    "underlying disease)",
+    "cardiomyopathy documented as due to a disease I43's 'code first' note names is I43, after that disease",
+)
+def _cardiomyopathy_in(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "Cardiomyopathy -> amyloid E85.4 [I43]; glycogen storage E74.02 [I43]; gouty M10.0-
+    # [I43]; thyrotoxic E05.90 [I43]": the etiology and the manifestation I43 (in italics, never
+    # first).  The diseases come from I43's own "code first" note; the link from the note's words
+    # ("due to", "secondary to" -- or "amyloidosis with cardiomyopathy").
+    from medcoder.coding.guidelines import _note_refs, ref_covers
+
+    if ctx.analyzed is None or ctx.index.get("I43") is None:
+        return cands
+    refs = _note_refs(ctx, "I43", "codeFirst")
+    for cand in [c for c in cands if c.code in ("I42.9", "I42.8")]:
+        cause = next(
+            (
+                o
+                for o in cands
+                if o is not cand and any(ref_covers(r, o.code) for r in refs) and _caused_by(ctx, cand, o)
+            ),
+            None,
+        )
+        if cause is None:
+            continue
+        _recode(
+            cands,
+            ctx,
+            cand,
+            "I43",
+            CARDIOMYOPATHY_IN_ID,
+            f"cardiomyopathy due to {cause.code}, a disease I43's 'code first' note names (OCG I.A.13)",
+        )
+    return cands
+
+
+SECONDARY_HTN_ID = "ocg.I.C.9.a.6.secondary.v1"
+# Index: Hypertension -> secondary NEC I15.9 -> due to renovascular disorders / renal artery
+# (stenosis, atherosclerosis, fibromuscular dysplasia, aneurysm) I15.0; renal disorders NEC I15.1;
+# endocrine disorders, pheochromocytoma I15.2.  CKD (N18) is left to the hypertensive CKD codes
+# (I.C.9.a.2), which presume the other direction.
+_SECONDARY_CAUSES = (
+    (("I70.1", "I77.3", "I72.2", "Q27.1", "I77.1"), "I15.0"),
+    (tuple(f"N{n:02d}" for n in range(0, 30) if n != 18), "I15.1"),
+    (("E0", "E1", "E2", "E3", "D35.0", "D44.1", "C74"), "I15.2"),
+)
+
+
+@rule(
+    SECONDARY_HTN_ID,
+    "I.C.9.a.6 (secondary hypertension: a code for the underlying etiology and one from category I15)",
+    "hypertension documented as due to a renovascular, renal or endocrine disorder is I15.0 / I15.1 / I15.2",
+    before="ocg.I.C.9.a",
+)
+def _secondary_hypertension(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.9.a.6: "Secondary hypertension is due to an underlying condition.  Two codes are required:
+    # one to identify the underlying etiology and one from category I15 to identify the
+    # hypertension."  (I15: code also the underlying condition.)
+    if ctx.analyzed is None:
+        return cands
+    for cand in [c for c in cands if c.code in ("I10", "I15.9")]:
+        found = []
+        for other in cands:
+            if other is cand or other.code in ("I10",) or other.code.startswith("I15") or not _live(other):
+                continue
+            target = next((t for prefixes, t in _SECONDARY_CAUSES if other.code.startswith(prefixes)), None)
+            if target and _caused_by(ctx, cand, other):
+                found.append((other, target))
+        targets = {t for _, t in found}
+        if len(targets) != 1:
+            continue
+        target = targets.pop()
+        if ctx.index.get(target) is None:
+            continue
+        causes = ", ".join(o.code for o, _ in found)
+        _recode(
+            cands,
+            ctx,
+            cand,
+            target,
+            SECONDARY_HTN_ID,
+            f"hypertension due to {causes}: secondary hypertension, with the underlying condition (OCG I.C.9.a.6)",
+        )
+        for other, _ in found:
+            other.rules.append(SECONDARY_HTN_ID)
+            other.steps.append(f"the underlying condition of {target}, coded also (OCG I.C.9.a.6)")
+    return cands
+
+
+# --- I.C.9.e.4 v2: the first AMI dated days or weeks ago, the new one now ----------------------------------------
+
+SUBSEQUENT_MI_V2 = "ocg.I.C.9.e.4.subsequent.v2"
+SUBSEQUENT_ORDER_ID = "ocg.I.C.9.e.4.sequence.v1"
+_AGO = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?P<n>\d+|one|two|three|four|a few|several)\s+(?P<unit>days?|weeks?)\s+"
+    r"(?:ago|prior|earlier|before\s+(?:this\s+)?(?:admission|presentation))\b",
+    re.IGNORECASE,
+)
+_INFARCTS = ("I21.0", "I21.1", "I21.2", "I21.3", "I21.4", "I21.9")
+
+
+def _dated(ctx: Context, m: Mention) -> bool | None:
+    """The AMI mention is dated days or weeks before now: True within 4 weeks, False older, None
+    undated ("NSTEMI 10 days ago, treated medically")."""
+    document = _document(ctx, m)
+    _, s_end = document.sentence_at(m.start)
+    tail = re.split(r"[;,.](?!\d)", document.text[m.end : min(s_end, m.end + 40)])[0]
+    match = _AGO.match(tail)
+    return None if match is None else _within_four_weeks(match)
+
+
+@rule(
+    SUBSEQUENT_MI_V2,
+    "I.C.9.e.4",
+    "a new acute MI within 4 weeks of an earlier one is I22 (subsequent), with the I21 code of the first",
+)
+def _subsequent_mi_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: also the first AMI dated in its own sentence ("NSTEMI 10 days ago, treated medically.
+    # Readmitted today with new acute anterior wall STEMI"): an undated AMI beside one dated within
+    # 4 weeks is the new one -- I22 -- and the dated one keeps its I21 code (I.C.9.e.4; the first is
+    # still within the 4 weeks I21 covers, I.C.9.e.1).  An AMI dated longer ago is not the first of
+    # a pair here.
+    cands = _subsequent_mi(cands, ctx)
+    if ctx.analyzed is None:
+        return cands
+    infarcts = [c for c in cands if c.code.startswith(_INFARCTS)]
+    firsts = [c for c in infarcts if _live(c) and all(_dated(ctx, m) is True for m in _live(c))]
+    if len(firsts) != 1:
+        return cands
+    first = firsts[0]
+    news = [c for c in infarcts if c is not first and _live(c) and all(_dated(ctx, m) is None for m in _live(c))]
+    if len(news) != 1:
+        return cands
+    new = news[0]
+    target = next((t for p, t in _SUBSEQUENT_TARGET if new.code.startswith(p)), None)
+    node = ctx.index.get(target) if target else None
+    if node is None or any(c.code == target for c in cands):
+        return cands
+    new.steps.append(
+        f"{new.code} -> {target} ({node.description}): a new AMI within 4 weeks of the {first.code} dated "
+        f"{_live(first)[0].text!r} ... ago; {first.code} stays for the first (OCG I.C.9.e.4)"
+    )
+    new.matched.add(new.code)
+    new.code = target
+    new.rules.append(SUBSEQUENT_MI_V2)
+    first.rules.append(SUBSEQUENT_MI_V2)
+    first.steps.append(f"the first AMI, before this encounter: sequenced after {target} (OCG I.C.9.e.4)")
+    return cands
+
+
+@rule(
+    SUBSEQUENT_ORDER_ID,
+    "I.C.9.e.4 (the sequencing of the I22 and I21 codes depends on the circumstances of the admission)",
+    "a new AMI that brings the patient in (the first dated before the encounter) is sequenced before the I21",
+    stage="sequence",
+)
+def _subsequent_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # When the first AMI happened before this encounter ("10 days ago"), the new one (I22) is what
+    # occasioned the admission; when the new one occurs during the stay, the I21 stays first.
+    if ctx.analyzed is None:
+        return ordered
+    new = next((c for c in ordered if c.code.startswith("I22") and SUBSEQUENT_MI_V2 in c.rules), None)
+    first = next((c for c in ordered if c.code.startswith("I21") and SUBSEQUENT_MI_V2 in c.rules), None)
+    if new is None or first is None or ordered.index(new) < ordered.index(first):
+        return ordered
+    ordered.remove(new)
+    ordered.insert(ordered.index(first), new)
+    new.rules.append(SUBSEQUENT_ORDER_ID)
+    new.steps.append(
+        f"before {first.code}: the new AMI occasioned the encounter, the first came before it (OCG I.C.9.e.4)"
+    )
+    return ordered

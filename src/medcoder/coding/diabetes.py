@@ -397,3 +397,33 @@ def _insulin(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             cands.append(made)
             return cands
     return cands
+
+
+POSTPANCREATECTOMY_ORDER_ID = "ocg.I.C.4.a.6.b.sequence.v1"
+
+
+@rule(
+    POSTPANCREATECTOMY_ORDER_ID,
+    "I.C.4.a.6.b.i (postpancreatectomy diabetes: assign E89.1, with E13 and Z90.41- as additional codes)",
+    "E89.1 before the E13 and Z90.41- codes it comes with",
+    stage="sequence",
+)
+def _postpancreatectomy_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # The guideline names the order: "assign code E89.1, Postprocedural hypoinsulinemia.  Assign a
+    # code from category E13 and a code from subcategory Z90.41-, Acquired absence of pancreas, as
+    # additional codes."  (The tabular notes under E89.1, E13 and Z90.41 point at one another both
+    # ways, so I.A.13 alone leaves the order to chance.)  E89.1 moves up to the place of the first
+    # of them; it does not pass a code sequenced ahead of them all.
+    hypoinsulinemia = next((c for c in ordered if c.code == "E89.1"), None)
+    if hypoinsulinemia is None:
+        return ordered
+    partners = [i for i, c in enumerate(ordered) if c.code.startswith(("E13", "Z90.41"))]
+    at = ordered.index(hypoinsulinemia)
+    if not partners or min(partners) > at:
+        return ordered
+    ordered.insert(min(partners), ordered.pop(at))
+    hypoinsulinemia.rules.append(POSTPANCREATECTOMY_ORDER_ID)
+    hypoinsulinemia.steps.append(
+        "postpancreatectomy diabetes: E89.1 first, E13 and Z90.41- additional (OCG I.C.4.a.6.b)"
+    )
+    return ordered

@@ -23,7 +23,9 @@ from medcoder.coding import (
     complications,  # noqa: F401 - registers ocg.I.B.16 / I.C.19.g complications of care, I.C.10.d.1 VAP
     circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
     diabetes,  # noqa: F401 - registers ocg.I.C.4.a (diabetes type, 'with', insulin, secondary diabetes)
+    digestive,  # noqa: F401 - registers ocg.I.C.11.with_bleeding (K57 'with bleeding')
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above
+    ear,  # noqa: F401 - registers ocg.I.C.8.otitis_rupture (H66.01- acute suppurative OM with rupture)
     encounters,  # noqa: F401 - registers ocg.I.C.21.c.13 (routine examinations), after pregnancy
     external,  # noqa: F401 - registers ocg.I.C.20 external causes (External Cause Index)
     injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse

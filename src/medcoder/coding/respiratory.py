@@ -66,3 +66,54 @@ def _identified(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         cand.code = code
         cand.rules.append(IDENTIFIED_ID)
     return cands
+
+
+# --- I.C.10.a.1: COPD in exacerbation with a lower respiratory infection -----------------------------------------
+
+COPD_INFECTION_ID = "ocg.I.C.10.a.1.infection.v1"
+# the lower respiratory infections of "Disease, lung, obstructive (chronic) -> with (acute) lower
+# respiratory infection J44.0": influenza with pneumonia or lower respiratory manifestations,
+# pneumonia, acute bronchitis, acute bronchiolitis, unspecified acute lower respiratory infection
+_LOWER_INFECTIONS = ("J09", "J10", "J11", "J12", "J13", "J14", "J15", "J16", "J17", "J18", "J20", "J21", "J22")
+
+
+@rule(
+    COPD_INFECTION_ID,
+    "I.C.10.a.1 (an acute exacerbation is not equivalent to an infection superimposed on a chronic condition); "
+    "Tabular J44.0 (code also to identify the infection)",
+    "COPD in exacerbation with a lower respiratory infection: J44.1 and J44.0, with the infection's code",
+)
+def _copd_exacerbation_with_infection(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "COPD exacerbation with acute bronchitis": the exacerbation is J44.1; the infection on the
+    # COPD is J44.0 (Index: Disease, lung, obstructive -> with (acute) lower respiratory infection)
+    # with its own code (J20.9), as J44.0's "code also" asks.  The two J44 codes are not exclusive:
+    # an exacerbation "may be triggered by an infection" without being one (I.C.10.a.1).
+    exacerbation = next((c for c in cands if c.code == "J44.1" and _live_any(c)), None)
+    if exacerbation is None or any(c.code == "J44.0" for c in cands) or ctx.index.get("J44.0") is None:
+        return cands
+    infection = next(
+        (c for c in cands if c.code.startswith(_LOWER_INFECTIONS) and any(m.affirmed for m in c.mentions)), None
+    )
+    if infection is None:
+        return cands
+    made = Candidate(
+        "J44.0",
+        matched={"J44.0", exacerbation.code, infection.code},
+        mentions=list(exacerbation.mentions) + list(infection.mentions),
+        features=dict(exacerbation.features),
+    )
+    made.confidence = min(exacerbation.confidence, infection.confidence)
+    made.rules.append(COPD_INFECTION_ID)
+    made.steps.append(
+        f"COPD ({exacerbation.code}) with the lower respiratory infection {infection.code} -> J44.0 "
+        "(Disease, lung, obstructive -> with (acute) lower respiratory infection); J44.1 stays for the "
+        "exacerbation, the infection's code after J44.0 (OCG I.C.10.a.1, Tabular J44.0 code also)"
+    )
+    cands.append(made)
+    infection.rules.append(COPD_INFECTION_ID)
+    infection.steps.append("kept after J44.0, which asks for the infection's code (OCG I.A.13)")
+    return cands
+
+
+def _live_any(cand: Candidate) -> bool:
+    return any(not (m.negated or m.family or m.hypothetical) for m in cand.mentions)

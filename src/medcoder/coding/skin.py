@@ -131,8 +131,11 @@ def _stage(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                     stages.add("6")
         if len(stages) != 1:
             continue  # none documented, or several: the note must say which belongs to this ulcer
-        target = cand.code[:-1] + stages.pop()
-        if ctx.index.get(target) is None:
+        stage = stages.pop()
+        if cand.code.startswith("L89.9") and stage == "0":
+            stage = "5"  # unspecified site: L89.95 is the unstageable code (L89.90 the unspecified stage)
+        target = cand.code[:-1] + stage
+        if target == cand.code or ctx.index.get(target) is None:
             continue
         _recode(cands, ctx, cand, target, STAGE_ID, "the stage documented for the ulcer (OCG I.C.12.a, I.B.14)")
     return cands
@@ -186,4 +189,132 @@ def _limb(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             twin.steps.append(f"{cand.code} -> {extra}: {why}")
             cands.append(twin)
         _recode(cands, ctx, cand, targets[0], LIMB_ID, why)
+    return cands
+
+
+# --- I.C.12.a: the pressure ulcer's site -------------------------------------------------------------------------
+
+PRESSURE_SITE_ID = "ocg.I.C.12.a.site.v1"
+# Alphabetic Index "Ulcer, pressure (pressure area) -> by site": the site words and the L89
+# subcategory (for sided sites, the code before the side digit: right 1, left 2, unspecified 0).
+_PRESSURE_SITES = (
+    (re.compile(r"\b(?:sacrum|sacral|coccyx|coccygeal|tailbone)\b", re.I), "L89.15", False),
+    (re.compile(r"\b(?:buttocks?|gluteal|glutei)\b", re.I), "L89.3", True),
+    (re.compile(r"\b(?:hips?|trochanter\w*)\b", re.I), "L89.2", True),
+    (re.compile(r"\b(?:heels?|calcaneal|calcaneus)\b", re.I), "L89.6", True),
+    (re.compile(r"\b(?:ankles?|malleol\w*)\b", re.I), "L89.5", True),
+    (re.compile(r"\belbows?\b", re.I), "L89.0", True),
+    (re.compile(r"\b(?:shoulder blades?|scapula\w*|upper back)\b", re.I), "L89.1:upper", True),
+    (re.compile(r"\blower back\b", re.I), "L89.1:lower", True),
+    (re.compile(r"\b(?:occiput|occipital|head|scalp)\b", re.I), "L89.81", False),
+)
+# L89.9- (unspecified site) 5th character -> the 6th character of a site code (stage 1-4, 0
+# unstageable, 6 deep tissue damage, 9 unspecified stage)
+_STAGE_OF_UNSPECIFIED_SITE = {"0": "9", "1": "1", "2": "2", "3": "3", "4": "4", "5": "0", "6": "6"}
+_SIDED = {"L89.1:upper": ("L89.11", "L89.12"), "L89.1:lower": ("L89.13", "L89.14")}
+
+
+def _window(ctx: Context, m: Mention) -> str:
+    """The words around a mention within its clause: 'sacral pressure injury', 'pressure injury of
+    the left buttock, stage 3' (a semicolon or sentence end closes the clause)."""
+    document = ctx.analyzed.document(m.document_id)
+    start, end = document.sentence_at(m.start)
+    before = document.text[max(start, m.start - 30) : m.start]
+    after = document.text[m.end : min(end, m.end + 40)]
+    before = re.split(r"[;:]", before)[-1]
+    after = re.split(r"[;.]", after)[0]
+    return f"{before} {m.text} {after}"
+
+
+def _site_code(ctx: Context, subcategory: str, sided: bool, side: str | None, stage: str) -> str | None:
+    if subcategory in _SIDED:
+        right, left = _SIDED[subcategory]
+        if side is None:
+            return None  # "upper back" without a side: L89.10 (unspecified part) is no better
+        return (right if side == "right" else left) + stage
+    side_digit = {"right": "1", "left": "2"}.get(side or "", "0") if sided else ""
+    code = subcategory + side_digit + stage
+    node = ctx.index.get(code)
+    return code if node is not None and node.billable else None
+
+
+@rule(
+    PRESSURE_SITE_ID,
+    "I.C.12.a (pressure ulcer stages: codes from category L89 identify the site, the stage and the side)",
+    "a pressure ulcer (pressure injury) of unspecified site takes the site and side its words give",
+)
+def _pressure_site(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "Stage 3 pressure injury of the sacrum" is L89.153 (Index: Ulcer, pressure -> sacral region
+    # L89.15-), not L89.93 "of unspecified site"; one site only -- several sites in one clause are
+    # several ulcers, which the note must name one by one.
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        if not cand.code.startswith("L89.9") or len(cand.code) != 6:
+            continue
+        stage = _STAGE_OF_UNSPECIFIED_SITE.get(cand.code[-1])
+        windows = [(_window(ctx, m), m) for m in _live(cand)]
+        found = {(sub, sided) for w, _ in windows for pattern, sub, sided in _PRESSURE_SITES if pattern.search(w)}
+        if stage is None or len(found) != 1:
+            continue
+        subcategory, sided = found.pop()
+        sides: set[str] = set()
+        for w, m in windows:
+            attrs = ctx.analyzed.document(m.document_id).attributes((m.start, m.end))
+            if attrs.laterality == "bilateral" or re.search(r"\bbilateral\b", w, re.I):
+                sides |= {"right", "left"}
+            elif attrs.laterality in ("right", "left"):
+                sides.add(attrs.laterality)
+            else:
+                sides |= {s for s in ("right", "left") if re.search(rf"\b{s}\b", w, re.I)}
+        if sided and len(sides) > 1:
+            continue  # right and left: two ulcers, each its own code when the note names each
+        side = next(iter(sides), None)
+        target = _site_code(ctx, subcategory, sided, side, stage)
+        if target is None:
+            continue
+        _recode(cands, ctx, cand, target, PRESSURE_SITE_ID, "the site the note documents (OCG I.C.12.a)")
+    return cands
+
+
+# --- I.C.12.b: the non-pressure ulcer's part of the limb -------------------------------------------------------
+
+ULCER_SITE_ID = "ocg.I.C.12.b.site.v1"
+# Alphabetic Index "Ulcer, lower limb -> heel / midfoot L97.4-; ankle L97.3-; calf L97.2-; thigh
+# L97.1-; foot, toe L97.5-; other part of lower leg L97.8-": the part of the limb the words name,
+# when the code reached ("foot ulcer" L97.5-, "leg ulcer" L97.9-) names a larger or vaguer part.
+_LIMB_PARTS = (
+    (re.compile(r"\b(?:heels?|midfoot|calcaneal)\b", re.I), "L97.4", ("L97.5", "L97.9")),
+    (re.compile(r"\b(?:ankles?|malleol\w*)\b", re.I), "L97.3", ("L97.9",)),
+    (re.compile(r"\bcalf\b|\bcalves\b", re.I), "L97.2", ("L97.9",)),
+    (re.compile(r"\bthighs?\b", re.I), "L97.1", ("L97.9",)),
+    (re.compile(r"\b(?:toes?|forefoot|metatarsal\w*|plantar|hallux|foot|feet)\b", re.I), "L97.5", ("L97.9",)),
+    (re.compile(r"\b(?:shins?|pretibial|anterior tibial)\b", re.I), "L97.8", ("L97.9",)),
+)
+
+
+@rule(
+    ULCER_SITE_ID,
+    "I.C.12.b, I.B.13 (non-pressure chronic ulcers: L97 by part of the lower limb, side and severity)",
+    "a 'foot ulcer' or 'leg ulcer' takes the part of the limb its clause names (the heel: L97.4-)",
+)
+def _ulcer_site(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "Diabetic foot ulcer, left heel, limited to breakdown of skin": the Index sends the heel to
+    # L97.4- (heel and midfoot), not L97.5- (other part of foot); the side and the severity stay.
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        source = cand.code[:5]
+        if source not in ("L97.5", "L97.9") or len(cand.code) != 7:
+            continue
+        windows = [_window(ctx, m) for m in _live(cand)]
+        found = {part for w in windows for pattern, part, where in _LIMB_PARTS if source in where and pattern.search(w)}
+        if source == "L97.9" and "L97.4" in found:
+            found.discard("L97.5")  # "leg ulcer at the heel of the foot": the heel
+        if len(found) != 1:
+            continue
+        target = found.pop() + cand.code[5:]
+        if target == cand.code or ctx.index.get(target) is None:
+            continue
+        _recode(cands, ctx, cand, target, ULCER_SITE_ID, "the part of the limb the note documents (OCG I.C.12.b)")
     return cands

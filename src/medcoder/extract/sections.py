@@ -161,6 +161,14 @@ _INLINE_SECTIONS = frozenset(
 )
 
 
+def _case_blind(label: str) -> bool:
+    """Case does not mark ``label`` as a header: it has lower-case letters ("Plan:"), or it is one
+    short acronym ("CT:", "MRI:", "CXR:"), written in capitals in a sentence as much as in a header.
+    After a sentence on the same line such a label opens only a diagnosis section; "... vomiting.
+    CT: acute appendicitis." keeps the physician's statement in the narrative."""
+    return any(ch.islower() for ch in label) or (" " not in label and len(label) <= 3)
+
+
 class Sectionizer:
     """Finds section headers with the rules of one rule file (default: the packaged one)."""
 
@@ -190,7 +198,7 @@ class Sectionizer:
             label = label.rstrip(" -.")
             rule = self._titles.get(_normalise(label))
             if rule is not None:
-                if glued and any(ch.islower() for ch in label) and rule.section not in _INLINE_SECTIONS:
+                if glued and _case_blind(label) and rule.section not in _INLINE_SECTIONS:
                     continue
                 name = rule.in_operative_note if operative and rule.in_operative_note else rule.section
             elif listed:
