@@ -388,3 +388,35 @@ def test_drugs_synonyms_name_table_entries(drug_kb, drug_rules):
     table = drug_rules.drug_table(drug_kb, rid)
     missing = [s.entry for s in drug_rules.intent_data().synonyms if table._resolve(s.entry) is None]
     assert not missing, missing
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize(
+    ("text", "drug", "alcohol"),
+    [
+        (
+            "ED NOTE: took her prescribed lorazepam with several beers; lethargic.\n"
+            "ASSESSMENT: Drowsiness due to interaction of lorazepam and alcohol.\n",
+            "T42.4X1A",
+            "T51.0X1A",
+        ),
+        (
+            "ED NOTE: ASSESSMENT: Somnolence from an alcohol-drug interaction (zolpidem with wine).\n",
+            "T42.6X1A",
+            "T51.0X1A",
+        ),
+        (
+            "ED NOTE: ASSESSMENT: Oversedation due to the interaction between oxycodone and alcohol.\n",
+            "T40.2X1A",
+            "T51.0X1A",
+        ),
+    ],
+    ids=["lorazepam-and-beer", "alcohol-drug-interaction", "interaction-between"],
+)
+def test_drugs_interaction_with_alcohol_is_poisoning(text, drug, alcohol, drug_coder):
+    """OCG I.C.19.e.5.b (iv): a reaction from the interaction of a drug and alcohol is a poisoning by both
+    (the alcohol drunk is 'Alcohol, beverage', T51.0X-), not an adverse effect."""
+    found = codes(drug_coder.code(encounter(text, "inpatient")))
+    assert drug in found and alcohol in found, found
+    assert not [c for c in found if c.startswith(drug[:5]) and c[6] == "5"], found
+    assert "T51.91XA" not in found, found

@@ -119,3 +119,49 @@ def test_without_the_external_cause_index_no_external_cause(coder):
 def test_carbon_monoxide_from_a_car_is_motor_vehicle_exhaust(ext_coder, ext_kb):
     found = codes(ext_coder.code(encounter(CAR_EXHAUST)))
     assert found[0] == "T58.01XA" and "T58.91XA" not in found, found
+
+
+LADDER = """URGENT CARE NOTE
+HISTORY OF PRESENT ILLNESS: 61-year-old man fell from a ladder while trimming a tree at his own house.
+ASSESSMENT: Closed fracture of the left calcaneus, initial encounter.
+"""
+
+CAR_CRASH = """EMERGENCY DEPARTMENT NOTE
+HISTORY OF PRESENT ILLNESS: Belted passenger in a car that collided with a pickup truck on the interstate.
+ASSESSMENT: Sprain of ligaments of the cervical spine. Initial encounter.
+"""
+
+DOG_ON_HAND = """URGENT CARE NOTE
+HISTORY OF PRESENT ILLNESS: Bitten on the right hand by a stray dog at the park this morning; two puncture \
+wounds, no foreign body.
+"""
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(LADDER, ("S92.002A", "W11.XXXA", "Y92.019"), id="OCG-I.C.20:ladder-single-family-house"),
+        pytest.param(CAR_CRASH, ("S13.4XXA", "V43.63XA", "Y92.411"), id="OCG-I.C.20:car-passenger-pickup-interstate"),
+        pytest.param(DOG_ON_HAND, ("S61.451A", "W54.0XXA"), id="OCG-I.C.20:bitten-on-the-hand-by-a-dog"),
+    ],
+)
+def test_external_cause_mechanism_and_place(text, expected, ext_coder):
+    """I.C.20: the mechanism (a fall from a ladder W11, a car occupant's collision by role and counterpart,
+    a dog bite W54.0) and the place of occurrence (Y92, once, at the initial encounter, I.C.20.b) after the
+    injury."""
+    found = codes(ext_coder.code(encounter(text)))
+    for code in expected:
+        assert code in found, found
+    assert found[0] == expected[0], found
+    assert not [c for c in found if c in ("W19.XXXA", "V89.2XXA", "Y92.9")], found
+
+
+@pytest.mark.conformance
+def test_place_of_occurrence_only_at_the_initial_encounter(ext_coder):
+    text = (
+        "ORTHOPEDIC FOLLOW-UP\nHISTORY: Fell from a ladder at his own house 3 weeks ago.\n"
+        "ASSESSMENT: Closed fracture of the left calcaneus, subsequent encounter with routine healing.\n"
+    )
+    found = codes(ext_coder.code(encounter(text)))
+    assert not [c for c in found if c.startswith("Y92")], found

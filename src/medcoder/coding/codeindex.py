@@ -95,7 +95,11 @@ class CodeIndex:
         depth = 0
         while node is not None and not node.billable and depth < 6:
             depth += 1
-            if node.seventh and node.kind == "code":
+            # a category whose only children are its own 7th-character forms (T68 -> T68.XXXA, W11 ->
+            # W11.XXXA: the placeholder X fills the empty positions, OCG I.A.4) resolves like a code
+            if node.seventh and (
+                node.kind == "code" or seventh_character_form(node.code, node.seventh[0][0]) in node.children
+            ):
                 char = self._seventh(node, episode, open_fracture, laterality)
                 full = self.nodes.get(seventh_character_form(node.code, char))
                 if full is None:

@@ -38,6 +38,7 @@ from medcoder.coding.guidelines import Context, _drop, rule
 VAP_ID = "ocg.I.C.10.d.1.vap.v1"
 BODY_SYSTEM_ID = "ocg.I.C.19.g.5.body_system.v1"
 INFECTION_ID = "ocg.I.C.19.g.infection.v1"
+SPECIFY_ID = "ocg.I.C.19.g.specify.v1"
 
 
 # --- I.C.10.d.1 ventilator associated pneumonia --------------------------------------------------------
@@ -355,17 +356,67 @@ _INFECTION = re.compile(
 )
 
 
-def _asks_for_infection(ctx: Context, code: str) -> bool:
-    key = f"infection-note:{code}"
+def _asks_for(ctx: Context, code: str, kind: str, pattern: re.Pattern[str]) -> bool:
+    """Does a "use additional code" note of ``code`` match ``pattern``?"""
+    key = f"{kind}-note:{code}"
     if key not in ctx.cache:
         node = ctx.kb.cm(code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
         notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
-        ctx.cache[key] = [
-            "yes"
-            for n in notes
-            if n.type == "useAdditionalCode" and re.search(r"identify (?:the )?infection", n.text, re.IGNORECASE)
-        ]
+        ctx.cache[key] = ["yes" for n in notes if n.type == "useAdditionalCode" and pattern.search(n.text)]
     return bool(ctx.cache[key])
+
+
+_INFECTION_NOTE = re.compile(r"identify (?:the )?infection", re.IGNORECASE)
+# K91.89, I97.8, L76.8, M96.89, K95.89, T81.89, P96.89: "use additional code, if applicable, to further
+# specify disorder" / "to specify complication" / "to specify condition"
+_SPECIFY_NOTE = re.compile(r"(?:further )?specify (?:the )?(?:disorder|complication|condition)\b", re.IGNORECASE)
+
+
+def _inner_conditions(cand: Candidate, ctx: Context):
+    """The condition facts inside the complication's own wording ("ileus" of "postoperative ileus"),
+    each with the code its wording resolves to."""
+    from medcoder.coding.terms import choose
+
+    spans = [(m.document_id, m.start, m.end) for m in cand.mentions if m.affirmed]
+    for fact in ctx.analyzed.facts:  # type: ignore[attr-defined]
+        if not fact.affirmed or not any(
+            d == fact.document_id and s <= fact.start and fact.end <= e and (s, e) != (fact.start, fact.end)
+            for d, s, e in spans
+        ):
+            continue
+        descriptions = {p.code: getattr(ctx.index.get(p.code), "description", "") for p in fact.payloads}
+        picked = choose(fact.payloads, fact.attributes.laterality, descriptions)
+        resolution = ctx.index.resolve(picked.code, fact.attributes.laterality, fact.attributes.episode)
+        if resolution is not None:
+            yield fact, picked, resolution
+
+
+def _add_partner(cands: list[Candidate], cand: Candidate, fact, picked, code: str, rule_id: str, why: str) -> None:
+    from medcoder.coding.features import fact_confidence
+
+    mention = Mention(
+        document_id=fact.document_id,
+        start=fact.start,
+        end=fact.end,
+        text=fact.text,
+        source=picked.source,
+        term=picked.text,
+        score=1.0,
+        section=fact.section,
+        words=fact.words,
+        statement=fact.statement,
+        section_title=fact.section_title,
+        share=fact.share,
+    )
+    extra = Candidate(code, matched={picked.code}, mentions=[mention])
+    extra.confidence = min(cand.confidence, fact_confidence(extra))
+    extra.features["partner_of"] = 1.0  # the complication's note asked for it (ocg.I.B.3.subsumed keeps it)
+    extra.rules.append(rule_id)
+    extra.steps.append(why)
+    cands.append(extra)
+    if rule_id not in cand.rules:
+        cand.rules.append(rule_id)
+        cand.steps.append(f"followed by the condition it names: {code} (OCG I.A.13, I.C.19.g)")
 
 
 @rule(
@@ -376,52 +427,46 @@ def _asks_for_infection(ctx: Context, code: str) -> bool:
 def _infection(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     if ctx.analyzed is None:
         return cands
-    from medcoder.coding.features import fact_confidence
-    from medcoder.coding.terms import choose
-
     for cand in list(cands):
-        if not cand.code.startswith("T8") or not _asks_for_infection(ctx, cand.code):
+        if not cand.code.startswith("T8") or not _asks_for(ctx, cand.code, "infection", _INFECTION_NOTE):
             continue
-        spans = [(m.document_id, m.start, m.end) for m in cand.mentions if m.affirmed]
-        for fact in ctx.analyzed.facts:
-            if not fact.affirmed or not any(
-                d == fact.document_id and s <= fact.start and fact.end <= e and (s, e) != (fact.start, fact.end)
-                for d, s, e in spans
-            ):
-                continue
-            descriptions = {p.code: getattr(ctx.index.get(p.code), "description", "") for p in fact.payloads}
-            picked = choose(fact.payloads, fact.attributes.laterality, descriptions)
-            resolution = ctx.index.resolve(picked.code, fact.attributes.laterality, fact.attributes.episode)
-            if resolution is None or resolution.code.startswith("T8"):
+        for fact, picked, resolution in _inner_conditions(cand, ctx):
+            if resolution.code.startswith("T8"):
                 continue
             node = ctx.index.get(resolution.code)
             if not (resolution.code.startswith(("A", "B")) or _INFECTION.search(node.description)):
                 continue
             if any(c.code == resolution.code for c in cands):
                 continue
-            mention = Mention(
-                document_id=fact.document_id,
-                start=fact.start,
-                end=fact.end,
-                text=fact.text,
-                source=picked.source,
-                term=picked.text,
-                score=1.0,
-                section=fact.section,
-                words=fact.words,
-                statement=fact.statement,
-                section_title=fact.section_title,
-                share=fact.share,
-            )
-            extra = Candidate(resolution.code, matched={picked.code}, mentions=[mention])
-            extra.confidence = min(cand.confidence, fact_confidence(extra))
-            extra.rules.append(INFECTION_ID)
-            extra.steps.append(
+            why = (
                 f"the infection of {cand.code}, whose 'use additional code to identify infection' note asks for "
                 f"it -> {resolution.code} (OCG I.A.13, I.C.19.g)"
             )
-            cands.append(extra)
-            if INFECTION_ID not in cand.rules:
-                cand.rules.append(INFECTION_ID)
-                cand.steps.append(f"followed by the infection it names: {resolution.code} (OCG I.C.19.g)")
+            _add_partner(cands, cand, fact, picked, resolution.code, INFECTION_ID, why)
+    return cands
+
+
+@rule(
+    SPECIFY_ID,
+    "I.A.13, I.B.16, I.C.19.g.5 (postprocedural complication codes: use additional code to further specify "
+    "the disorder)",
+    "a postprocedural complication code whose note asks for the disorder (K91.89, I97.8-, M96.89 ...) is "
+    "followed by the condition its own wording names ('postoperative ileus': K91.89 with K56.7)",
+    before="ocg.I.B.5",  # the disorder explains its integral symptoms (abdominal distension with ileus)
+)
+def _specify(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        if not _asks_for(ctx, cand.code, "specify", _SPECIFY_NOTE):
+            continue
+        for fact, picked, resolution in _inner_conditions(cand, ctx):
+            code = resolution.code
+            if code == cand.code or code.startswith(("R", "Z", "T8")) or any(c.code == code for c in cands):
+                continue
+            why = (
+                f"the disorder of {cand.code}, whose 'use additional code to further specify disorder' note asks "
+                f"for it -> {code} (OCG I.A.13, I.C.19.g.5)"
+            )
+            _add_partner(cands, cand, fact, picked, code, SPECIFY_ID, why)
     return cands

@@ -72,12 +72,17 @@ WORDING: tuple[Wording, ...] = (
         _re(
             r"\bdog[\s-]bites?\b",
             rf"\bbit(?:ten)? by {_OWNER}(?:\w+ )?dog\b",
+            rf"\bbit(?:ten)? (?:on|in) (?:the |his |her |their )?(?:\w+ ){{1,3}}by {_OWNER}(?:\w+ )?dog\b",
             rf"\bbite (?:wound )?from {_OWNER}dog\b",
         ),
     ),
     Wording(
         "Bite, bitten by, cat",
-        _re(r"\bcat[\s-]bites?\b", rf"\bbit(?:ten)? by {_OWNER}(?:\w+ )?cat\b"),
+        _re(
+            r"\bcat[\s-]bites?\b",
+            rf"\bbit(?:ten)? by {_OWNER}(?:\w+ )?cat\b",
+            rf"\bbit(?:ten)? (?:on|in) (?:the |his |her |their )?(?:\w+ ){{1,3}}by {_OWNER}(?:\w+ )?cat\b",
+        ),
     ),
     Wording(
         "Contact, with, knife",
@@ -133,6 +138,103 @@ WORDING: tuple[Wording, ...] = (
         _re(r"\b(?:slipped|tripped|stumbled)(?: \w+){0,4} and fell\b"),
     ),
 )
+# Accident, transport, car occupant, <driver | passenger>, collision, <counterpart>: the victim's role and
+# vehicle, and what the car collided with (External Cause Index; traffic unless the record says otherwise)
+_CAR = r"(?:car|automobile|sedan|vehicle|suv|sport utility vehicle|minivan)"
+_CAR_ROLE = re.compile(
+    rf"\b(?P<role>driver|passenger)\b(?: \w+){{0,2}}? (?:of|in) (?:a|an|the|his|her|their) (?:\w+ )?{_CAR}\b",
+    re.IGNORECASE,
+)
+_COUNTERPARTS = (
+    (r"pick-?up(?: truck)?", "pickup truck"),
+    (r"(?:sport utility vehicle|suv)", "sport utility vehicle"),
+    (r"(?:mini)?van", "van"),
+    (r"(?:car|automobile|sedan|vehicle)", "car"),
+    (r"(?:truck|semi|semi-truck|tractor[- ]trailer|18-wheeler)", "truck"),
+    (r"bus", "bus"),
+    (r"(?:motorcycle|motorbike|scooter)", "two wheeled motor vehicle"),
+    (r"(?:bicycle|bike|bicyclist|cyclist)", "pedal cycle"),
+    (r"train", "railway vehicle"),
+    (r"(?:deer|animal|cow|horse|moose)", "animal"),
+    (
+        r"(?:tree|pole|utility pole|telephone pole|guardrail|guard rail|wall|barrier|median|bridge abutment|"
+        r"parked car)",
+        "stationary object",
+    ),
+)
+_COLLISION = re.compile(
+    r"\b(?:collision|collided|crash(?:ed)?|struck|hit|ran)\b(?: \w+){0,3}? (?:with|by|into) "
+    r"(?:a |an |another |the |other |oncoming |stationary )*(?:\w+ )??(?P<what>"
+    + "|".join(p for p, _ in sorted(_COUNTERPARTS, key=lambda c: -len(c[0])))
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _transport(text: str, lo: int, hi: int) -> tuple[str, re.Match[str]] | None:
+    """The External Cause Index path of a car occupant's collision the sentence documents."""
+    role = _CAR_ROLE.search(text, lo, hi)
+    crash = _COLLISION.search(text, lo, hi)
+    if role is None or crash is None:
+        return None
+    what = crash.group("what").lower()
+    counterpart = next((name for p, name in _COUNTERPARTS if re.fullmatch(p, what, re.IGNORECASE)), None)
+    if counterpart is None:
+        return None
+    return f"Accident, transport, car occupant, {role.group('role').lower()}, collision, {counterpart}", role
+
+
+# Place of occurrence (I.C.20.b: "used only once, at the initial encounter for treatment"; no Y92.9 when the
+# place is not stated): the residence and its room, or the public place, as the note names it
+_RESIDENCE = (
+    (
+        r"single[\s-]family (?:house|home)|(?:his|her|their|the patient's) (?:own )?house",
+        "residence, house, single family",
+    ),
+    (r"apartment|condo(?:minium)?", "residence, apartment"),
+    (r"mobile home|trailer home", "residence, mobile home"),
+    (r"nursing (?:home|facility)|skilled nursing facility", "residence, institutional, nursing home"),
+    (r"(?:at|in|around) (?:the |his |her |their )?home|(?:his|her|their) home", "residence"),
+)
+_ROOM = (
+    (r"kitchen", "kitchen"),
+    (r"bathroom|bathtub|shower", "bathroom"),
+    (r"bedroom", "bedroom"),
+    (r"dining room", "dining room"),
+    (r"garage", "garage"),
+    (r"driveway", "driveway"),
+    (r"(?:back|front)?yard|garden", "yard"),
+    (r"swimming pool|pool", "swimming pool"),
+)
+_PUBLIC = (
+    (r"interstate|freeway", "street and highway, interstate highway"),
+    (r"highway", "highway"),
+    (r"sidewalk", "sidewalk"),
+    (r"parking lot", "street and highway, parking lot"),
+    (r"playground", "playground"),
+    (r"(?:elementary|middle|high) school|at school", "school"),
+    (r"restaurant", "restaurant"),
+    (r"grocery store|supermarket", "store"),
+)
+
+
+def _place_path(text: str) -> tuple[str, re.Match[str]] | None:
+    for pattern, path in _RESIDENCE:
+        m = re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE)
+        if m is None:
+            continue
+        room = next(
+            ((name, r) for p, name in _ROOM if (r := re.search(rf"\b(?:{p})\b", text, re.IGNORECASE)) is not None),
+            None,
+        )
+        return (f"Place of occurrence, {path}, {room[0]}" if room else f"Place of occurrence, {path}"), m
+    for pattern, path in _PUBLIC:
+        m = re.search(rf"\b(?:on|at|in|along) (?:the |a |an )?(?:{pattern})\b", text, re.IGNORECASE)
+        if m is not None:
+            return f"Place of occurrence, {path}", m
+    return None
+
+
 _NONTRAFFIC = re.compile(r"\b(?:trail|off[\s-]road|driveway|parking lot|yard|in a park|bike path)\b", re.I)
 EPISODE_OF = {"A": "initial", "D": "subsequent", "S": "sequela"}
 
@@ -192,14 +294,19 @@ def _external(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         text = document.text
         taken: set[str] = set()
         for lo, hi in document.sentences:
-            for wording in WORDING:
-                match = next((m for p in wording.patterns if (m := p.search(text, lo, hi))), None)
-                if match is None or (wording.unless is not None and wording.unless.search(text, lo, hi)):
+            transport = _transport(text, lo, hi)
+            pool = [(transport[0], (transport[1],), None, True)] if transport else []
+            pool += [(w.path, w.patterns, w.unless, w.nontraffic) for w in WORDING]
+            for base_path, patterns, unless, nontraffic in pool:
+                match = next(
+                    (m if isinstance(m, re.Match) else None for p in patterns if (m := _search(p, text, lo, hi))), None
+                )
+                if match is None or (unless is not None and unless.search(text, lo, hi)):
                     continue
                 if not _asserted(document, match.start(), match.end(), lo):
                     continue
-                path = wording.path
-                if wording.nontraffic and _NONTRAFFIC.search(text, lo, hi):
+                path = base_path
+                if nontraffic and _NONTRAFFIC.search(text, lo, hi):
                     path += ", nontraffic"
                 code = _index_code(ctx, path)
                 if code is None or code in taken:
@@ -231,7 +338,49 @@ def _external(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 cand.steps.extend(resolution.steps)
                 cands.append(cand)
                 break  # one cause per sentence: the first path it names
+        if taken and episode == "initial" and not any(c.code.startswith("Y92") for c in cands):
+            _place(cands, ctx, document, injury)
     return cands
+
+
+def _search(pattern: re.Pattern[str] | re.Match[str], text: str, lo: int, hi: int) -> re.Match[str] | None:
+    """A wording's pattern searched in the sentence (a transport path comes with its match)."""
+    return pattern if isinstance(pattern, re.Match) else pattern.search(text, lo, hi)
+
+
+def _place(cands: list[Candidate], ctx: Context, document, injury: Candidate) -> None:
+    """The place of occurrence (Y92) the note names, once, at the initial encounter (OCG I.C.20.b)."""
+    found = _place_path(document.text)
+    if found is None:
+        return
+    path, match = found
+    if not _asserted(document, match.start(), match.end(), document.sentence_at(match.start())[0]):
+        return
+    code = _index_code(ctx, path)
+    resolution = ctx.index.resolve(code) if code else None
+    if resolution is None or any(c.code == resolution.code for c in cands):
+        return
+    section = document.section_at(match.start())
+    mention = Mention(
+        document_id=document.document_id,
+        start=match.start(),
+        end=match.end(),
+        text=match.group(0),
+        source="index",
+        term=path,
+        score=1.0,
+        section=section.name,
+        words=len(match.group(0).split()),
+        section_title=section.title,
+    )
+    cand = Candidate(resolution.code, matched={code}, mentions=[mention])
+    cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
+    cand.rules.append(EXTERNAL_ID)
+    cand.steps.append(
+        f"External Cause Index: {path} -> {resolution.code}; where {injury.code} happened ({match.group(0)!r}), "
+        "reported once, at the initial encounter (OCG I.C.20.b)"
+    )
+    cands.append(cand)
 
 
 @rule(

@@ -441,3 +441,303 @@ def _abuse_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
         "(OCG I.C.19.f)"
     )
     return ordered
+
+
+# --- fracture type and displacement (I.C.19.c.1) ----------------------------------------------------------
+
+FRACTURE_TYPE_ID = "ocg.I.C.19.c.1.fracture_type.v1"
+SUPERFICIAL_ID = "ocg.I.C.19.b.superficial.v1"
+
+_UNSPECIFIED_FRACTURE = re.compile(r"^Unspecified (fracture of .+)$")
+_NONDISPLACED = re.compile(r"\b(?:non[\s-]?displaced|undisplaced)\b", re.IGNORECASE)
+_OPEN = re.compile(r"\bopen\b(?![\s-]+(?:reduction|repair|surgery|procedure|approach))", re.IGNORECASE)
+_TYPE_CLAUSE_BREAK = re.compile(r"[;:(]|,(?!\s*(?:closed|open|displaced|nondisplaced|non-displaced)\b)")
+
+
+def _plain(title: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\bthe\b", " ", title.lower())).strip()
+
+
+def _typed_siblings(ctx: Context, header: str) -> list[tuple[str, set[str]]]:
+    """The subcategories beside an "Unspecified fracture of <part>" one that name a fracture type of
+    the same part ("Transverse fracture of shaft of femur" beside "Unspecified fracture of shaft of
+    femur"), each with the type's words."""
+    key = f"fracture-types:{header}"
+    if key in ctx.cache:
+        return ctx.cache[key]  # type: ignore[return-value]
+    found: list[tuple[str, set[str]]] = []
+    node = ctx.index.get(header)
+    m = _UNSPECIFIED_FRACTURE.match(node.description) if node else None
+    parent = ctx.index.get(node.parent) if node and node.parent else None
+    if m and parent is not None:
+        base = _plain(m.group(1))
+        for code in parent.children:
+            title = _plain(ctx.index.get(code).description)
+            if code == header or not title.endswith(" " + base):
+                continue
+            words = set(re.findall(r"[a-z]+", title[: -len(base)])) - {"other", "unspecified"}
+            if words and len(words) == len(re.findall(r"[a-z]+", title[: -len(base)])):
+                found.append((code, words))
+    ctx.cache[key] = found  # type: ignore[assignment]
+    return found
+
+
+def _typed_code(ctx: Context, typed: str, side: str | None, nondisplaced: bool, seventh: str) -> str | None:
+    """The billable code of a fracture type subcategory for the side and displacement (displaced by
+    default, I.C.19.c.1), with the 7th character the unspecified code had."""
+    node = ctx.index.get(typed)
+    children = [ctx.index.get(c) for c in node.children] if node else []
+    wanted_side = side or "unspecified"
+    pool = [
+        c
+        for c in children
+        if re.search(rf"\b{wanted_side}\b", c.description.lower())
+        and (
+            bool(_NONDISPLACED.search(c.description)) == nondisplaced
+            or not re.search(r"\bdisplaced\b", c.description.lower())
+        )
+    ]
+    if not pool:
+        return None
+    base = pool[0].code
+    from medcoder.codesets.icd10cm.tabular import seventh_character_form
+
+    full = seventh_character_form(base, seventh)
+    return full if ctx.index.get(full) is not None else None
+
+
+@rule(
+    FRACTURE_TYPE_ID,
+    "I.C.19.c.1 (a fracture not indicated as displaced or nondisplaced is coded as displaced, one not "
+    "indicated as open or closed as closed), I.B.3 (the type of fracture documented)",
+    "a fracture whose clause names its type (transverse, oblique, spiral, comminuted, segmental ...) is coded to "
+    "that type's subcategory, displaced unless documented nondisplaced",
+)
+def _fracture_type(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        if not cand.code.startswith("S") or len(cand.code) != 8:
+            continue
+        node = ctx.index.get(cand.code[:-1].rstrip("X").rstrip("."))
+        header = node.parent if node is not None else None
+        if header is None or not _typed_siblings(ctx, header):
+            continue
+        for m in cand.mentions:
+            if not m.affirmed:
+                continue
+            document = ctx.analyzed.document(m.document_id)
+            lo, _ = document.sentence_at(m.start)
+            text = document.text
+            breaks = [b.end() for b in _TYPE_CLAUSE_BREAK.finditer(text, lo, m.start)]
+            clause = text[breaks[-1] if breaks else lo : m.end].lower()
+            words = set(re.findall(r"[a-z]+", clause))
+            typed = [(code, need) for code, need in _typed_siblings(ctx, header) if need <= words]
+            if len(typed) != 1:
+                continue  # no type, or two ("comminuted and segmental"): the note decides nothing more
+            code, need = typed[0]
+            title = node.description.lower()
+            side = "right" if "right" in title else "left" if "left" in title else None
+            nondisplaced = bool(_NONDISPLACED.search(clause))
+            target_code = _typed_code(ctx, code, side, nondisplaced, cand.code[-1])
+            if target_code is None or target_code == cand.code:
+                continue
+            target = next((c for c in cands if c.code == target_code), None)
+            if target is None:
+                target = Candidate(
+                    target_code, matched=set(cand.matched), mentions=list(cand.mentions), features=dict(cand.features)
+                )
+                target.confidence = cand.confidence
+                cands.append(target)
+            target.rules.append(FRACTURE_TYPE_ID)
+            target.steps.append(
+                f"{cand.code} with the documented type ({' '.join(sorted(need))}) -> {code} "
+                f"({ctx.index.get(code).description}), "
+                f"{'nondisplaced as documented' if nondisplaced else 'displaced (the default, OCG I.C.19.c.1)'} -> "
+                f"{target_code}"
+            )
+            _drop(cands, ctx, cand, FRACTURE_TYPE_ID, f"the fracture's type is documented: {target_code}")
+            break
+    return cands
+
+
+# --- superficial injuries with a more severe injury of the same site (I.C.19.b) ---------------------------
+
+# In each body-region block of chapter 19 (S00-S09 head ... S90-S99 ankle and foot) the category ending in
+# 0 is its superficial injury (abrasion, contusion, blister, nonvenomous bite, superficial foreign body);
+# 1 its open wound, 2 its fracture, 3 its dislocation and sprain.
+_SEVERE_DIGIT = ("1", "2", "3")
+
+
+def _region(code: str) -> str | None:
+    return code[:2] if code.startswith("S") and code[1:3].isdigit() else None
+
+
+def _severe(ctx: Context, code: str) -> bool:
+    if code[2] in _SEVERE_DIGIT:
+        return True
+    node = ctx.index.get(code[:3])
+    return bool(node) and bool(re.search(r"\b(?:crushing|amputation)\b", node.description, re.IGNORECASE))
+
+
+def _code_side(ctx: Context, code: str) -> str | None:
+    node = ctx.index.get(code)
+    text = node.description.lower() if node else ""
+    return "right" if re.search(r"\bright\b", text) else "left" if re.search(r"\bleft\b", text) else None
+
+
+@rule(
+    SUPERFICIAL_ID,
+    "I.C.19.b (superficial injuries such as abrasions or contusions are not coded when associated with more "
+    "severe injuries of the same site)",
+    "an abrasion or contusion documented with a fracture, open wound or dislocation of the same body region and "
+    "side (in the same statement) is not coded",
+)
+def _superficial(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        region = _region(cand.code)
+        if region is None or cand.code[2] != "0" or cand not in cands:
+            continue
+        side = _code_side(ctx, cand.code)
+        for other in cands:
+            if other is cand or _region(other.code) != region or not _severe(ctx, other.code):
+                continue
+            other_side = _code_side(ctx, other.code)
+            if side and other_side and side != other_side:
+                continue
+            together = any(
+                m.affirmed
+                and n.affirmed
+                and m.document_id == n.document_id
+                and ctx.analyzed.document(m.document_id).sentence_at(m.start)
+                == ctx.analyzed.document(n.document_id).sentence_at(n.start)
+                for m in cand.mentions
+                for n in other.mentions
+            )
+            if not together:
+                continue
+            _drop(
+                cands,
+                ctx,
+                cand,
+                SUPERFICIAL_ID,
+                f"a superficial injury with the more severe injury {other.code} of the same site (OCG I.C.19.b)",
+            )
+            break
+    return cands
+
+
+# --- animal and human bites (Index: Bite -> by site -> open bite) ------------------------------------------
+
+BITE_ID = "ocg.I.C.19.bite.v1"
+_OPEN_BITE_TITLE = re.compile(r"^Open bite,? (?:of )?(?:right |left |unspecified )?(.+?)$")
+# "bit" as the verb ("the cat bit her on the hand"), not "a little bit of pain"
+_BITE = re.compile(
+    r"\b(?:bitten|bites?|bit(?= (?:him|her|them|me|us|his|their|the|a|an|on|in|into)\b))\b", re.IGNORECASE
+)
+# insect bites are superficial injuries (S?0.86-), venomous ones toxic effects (T63): not open bites
+_NOT_OPEN_BITE = re.compile(
+    r"\b(?:insects?|mosquito(?:es)?|ticks?|spiders?|fleas?|bugs?|bedbugs?|bees?|wasps?|hornets?|ants?|chiggers?|"
+    r"mites?|snakes?|rattlesnakes?|scorpions?|jellyfish|venom\w*)\b",
+    re.IGNORECASE,
+)
+# a bite spoken of, not one that happened ("dog bite prevention discussed")
+_NO_EVENT = re.compile(r"\b(?:prevention|safety|precautions?|counsel\w*|educat\w*|discuss\w*|risks?)\b", re.I)
+# Index "Bite" site subterms worded otherwise than the tabular titles
+BITE_SITE_ALIASES = {
+    "arm": "upper arm",
+    "leg": "lower leg",
+    "shin": "lower leg",
+    "calf": "lower leg",
+}
+
+
+def bite_headers(ctx: Context) -> dict[str, str]:
+    """Site wording -> the "Open bite of <site>" code (S01-S91) to finish with the side and episode."""
+    key = "bite-headers"
+    if key in ctx.cache:
+        return ctx.cache[key]  # type: ignore[return-value]
+    table: dict[str, str] = {}
+    for code, node in ctx.index.nodes.items():
+        if not code.startswith("S") or (node.seventh and node.kind != "code"):
+            continue
+        m = _OPEN_BITE_TITLE.match(node.description)
+        if not m or len(code.replace(".", "")) > 6:
+            continue
+        site = re.sub(r"\s*\[[^\]]*\]", "", m.group(1)).strip().lower()
+        site = re.sub(r"\b(?:right|left|unspecified)\b\s*", "", site).strip()
+        site = site.removesuffix(" without damage to nail")  # the default: a nail damaged is documented
+        if " without " in site or " with " in site or "other" in site or "part of" in site:
+            continue
+        header = code if len(code.replace(".", "")) <= 5 else code[:-1]
+        parent = ctx.index.get(header)
+        if parent is None or not _OPEN_BITE_TITLE.match(parent.description):
+            header = code
+        table.setdefault(site, header)
+    for alias, site in BITE_SITE_ALIASES.items():
+        if site in table:
+            table.setdefault(alias, table[site])
+    ctx.cache[key] = table  # type: ignore[assignment]
+    return table
+
+
+@rule(
+    BITE_ID,
+    "I.C.19 (injuries by type and site), Alphabetic Index 'Bite (animal) (human) -> <site>' (open bite)",
+    "an animal or human bite of a documented site is the open bite of that site (S01-S91), with the side and the "
+    "7th character; a puncture or open wound of the same sentence is that bite",
+    before="ocg.I.C.20.external_cause",  # the bite is the injury the external cause explains
+)
+def _bite(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    headers = None
+    for document in ctx.analyzed.documents:
+        text = document.text
+        for lo, hi in document.sentences:
+            bite = _BITE.search(text, lo, hi)
+            if bite is None:
+                continue
+            a = document.assess(bite.span())
+            if a.negated or a.family or a.hypothetical or a.historical:
+                continue
+            if _NO_EVENT.search(text, lo, hi) or _NOT_OPEN_BITE.search(text, lo, hi):
+                continue
+            if any(
+                "open bite" in (getattr(ctx.index.get(c.code), "description", "").lower())
+                and any(m.document_id == document.document_id and lo <= m.start < hi for m in c.mentions)
+                for c in cands
+            ):
+                continue  # already coded from the note's own words
+            headers = headers if headers is not None else bite_headers(ctx)
+            sites = sorted(headers, key=len, reverse=True)
+            found = _site_in(text, lo, hi, sites, bite.span())
+            if found is None:
+                continue
+            site, s_start, s_end = found
+            before = text[max(lo, s_start - 12) : s_start]
+            side = _SIDE.search(before)
+            laterality = side.group(1).lower() if side else document.attributes((s_start, s_end)).laterality
+            episode = document.attributes(bite.span()).episode
+            resolution = ctx.index.resolve(headers[site], laterality, episode)
+            if resolution is None or any(c.code == resolution.code for c in cands):
+                continue
+            start, end = min(bite.start(), s_start), max(bite.end(), s_end)
+            mention = _mention(document, start, end, f"Bite, {site}")
+            cand = Candidate(resolution.code, matched={headers[site]}, mentions=[mention])
+            cand.confidence = _confidence(mention.section)
+            cand.rules.append(BITE_ID)
+            cand.steps.append(
+                f"bite of the {site} -> {headers[site]} ({ctx.index.get(headers[site]).description}) -> "
+                f"{resolution.code} (Index: Bite, {site}; OCG I.C.19)"
+            )
+            cand.steps.extend(resolution.steps)
+            cands.append(cand)
+            for other in list(cands):
+                if other is cand or not other.code.startswith("S") or other.code[2] != "1":
+                    continue
+                if all(m.document_id == document.document_id and lo <= m.start < hi for m in other.mentions):
+                    _drop(cands, ctx, other, BITE_ID, f"the open wound of this sentence is the bite {cand.code}")
+    return cands

@@ -109,6 +109,56 @@ def _bilateral(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+# Alphabetic Index "Osteoporosis, age-related / other, with current pathological fracture" and "Fracture,
+# pathological" by site, as notes name it: the M80 6th character (M80.08- vertebra(e), M80.05- femur ...)
+_M80_SITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.I), char)
+    for p, char in (
+        (
+            r"\b(?:[CTL]\d{1,2}|[CTL]\d{1,2}-[CTL]?\d{1,2}|vertebra[el]?|vertebral body|vertebrae|spine|spinal|"
+            r"lumbar|thoracic|thoracolumbar|cervical)\b",
+            "8",
+        ),
+        (r"\b(?:hip|femur|femoral(?: neck)?)\b", "5"),
+        (r"\b(?:pelvis|pelvic|pubic rami|pubic ramus|ischium|ilium|acetabulum|sacrum|sacral)\b", "B"),
+        (r"\b(?:humerus|humeral)\b", "2"),
+        (r"\bshoulder\b", "1"),
+        (r"\b(?:wrist|forearm|radius|radial|ulna|ulnar|distal radius)\b", "3"),
+        (r"\b(?:hand|metacarpal|finger)\b", "4"),
+        (r"\b(?:tibia|tibial|fibula|fibular|lower leg)\b", "6"),
+        (r"\b(?:ankle|foot|calcaneus|metatarsal|toe)\b", "7"),
+    )
+)
+_CLAUSE_END = re.compile(r"[;.]|\band\b|\bwith\b")
+
+
+def _documented_site(ctx: Context, cand: Candidate) -> str | None:
+    """The M80 site character the fracture's own clause names ("pathological compression fracture of
+    L2": vertebra, 8): the words after the fracture up to the end of its clause, then the words just
+    before it ("L2 pathological fracture")."""
+    for m in _live(cand):
+        document = ctx.analyzed.document(m.document_id)
+        lo, hi = document.sentence_at(m.start)
+        text = document.text
+        stop = _CLAUSE_END.search(text, m.end, hi)
+        after = text[m.end : stop.start() if stop else hi]
+        before = text[max(lo, m.start - 25) : m.start]
+        for span in (text[m.start : m.end] + " " + after, before):
+            hits = [(found.start(), char) for pattern, char in _M80_SITES if (found := pattern.search(span))]
+            if hits:
+                return min(hits)[1]
+    return None
+
+
+def _side_of(ctx: Context, cand: Candidate) -> str | None:
+    """The side the fracture's wording is documented with (a limb's M80 code is by side, I.B.13)."""
+    for m in _live(cand):
+        side = ctx.analyzed.document(m.document_id).attributes((m.start, m.end)).laterality
+        if side in ("right", "left"):
+            return side
+    return None
+
+
 def _m80_site(code: str) -> str | None:
     if code.startswith(_VERTEBRAL):
         return "8"
@@ -140,9 +190,13 @@ def _osteoporotic(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             continue
         if cand.code.startswith("S") and not any(_NO_TRAUMA.search(_sentence(ctx, m)[2]) for m in live):
             continue  # a traumatic fracture code stays unless the note says it is not traumatic
+        if site == "0":  # the code names no site (M84.40): the one the note's clause names
+            site = _documented_site(ctx, cand) or site
         node = ctx.index.get(cand.code)
         text = node.description.lower() if node else ""
         side = "right" if "right" in text else "left" if "left" in text else None
+        if side is None and site not in ("8", "B", "A", "0"):
+            side = _side_of(ctx, cand)
         seventh = cand.code[-1] if len(cand.code) == 8 else "A"
         resolution = ctx.index.resolve(category + site, side, _EPISODE.get(seventh, "initial"))
         if resolution is None:

@@ -405,6 +405,14 @@ _WEEKS_PLAN_LEFT = re.compile(
     r"growth|scan|glucose|(?-i:GTT)|screen\w*|visits?|appointments?|booster|vaccin\w*|(?-i:Tdap)|RhoGAM|rhogam)\b",
     re.IGNORECASE,
 )
+# this encounter's own prenatal visit at its gestational age ("Prenatal visit at 18 weeks", "OB visit, 34 weeks"),
+# unless a plan names it ("next prenatal visit at 32 weeks", "return for OB visit at 36 weeks")
+_WEEKS_VISIT_LEFT = re.compile(
+    r"\b(?:routine\s+|initial\s+|new\s+)?(?:prenatal|antenatal|obstetric|(?-i:OB))\s+(?:care\s+)?"
+    r"(?:visit|check[\s-]?up|check|exam|appointment)\s*(?:at|,|:|-|today\s+at)?\s*$",
+    re.IGNORECASE,
+)
+_WEEKS_NEXT = re.compile(r"\b(?:return\w*|follow[\s-]?up|f/u|next|schedul\w*|plan\w*|due|until|before)\b", re.I)
 _PAST = re.compile(r"\b(?:prior|previous|last|former|earlier|hx|history\s+of)\b", re.IGNORECASE)
 _TRIMESTER = re.compile(r"\b(?P<t>first|1st|second|2nd|third|3rd)[\s-]+trimester\b", re.IGNORECASE)
 # obstetric wording only ("oxygen delivered via nasal cannula" is no delivery)
@@ -453,7 +461,7 @@ _PUERPERIUM_NOT_RIGHT = re.compile(
 _NONE_RIGHT = re.compile(r"\s*[:=-]?\s*(?:none|no|nil|n/a|denied)\b", re.IGNORECASE)  # "Complications: none"
 _LACTATION = re.compile(r"\b(?:breast[\s-]?feeding|lactating|lactation|nursing\s+mother|breastfeeds?)\b", re.IGNORECASE)
 _INCIDENTAL = re.compile(
-    r"\bpregnan\w*\s+(?:\w+\s+){0,3}incidental\b|\bincidental\s+(?:\w+\s+){0,3}pregnan\w*|\bincidentally\s+pregnant\b"
+    r"\bpregnan\w*\s+(?:\w+[\s,]+){0,3}incidental\b|\bincidental\s+(?:\w+\s+){0,3}pregnan\w*|\bincidentally\s+pregnant\b"
     r"|\bnot\s+(?:affecting|complicating|related\s+to|affected\s+by)\s+(?:the\s+|her\s+)?pregnancy\b"
     r"|\bunrelated\s+to\s+(?:the\s+|her\s+)?pregnancy\b",
     re.IGNORECASE,
@@ -634,10 +642,14 @@ def _weeks(documents, pregnant: bool, admission: bool) -> tuple[int | None, Cue 
             left = _left(document, start)
             if _PAST.search(left):
                 continue  # a previous pregnancy's weeks
-            if _WEEKS_PLAN_LEFT.search(left):
+            # across a clause break: "Routine OB visit, 34 weeks"
+            before = text[max(document.sentence_at(start)[0], start - 60) : start]
+            visit = _WEEKS_VISIT_LEFT.search(before)
+            this_visit = visit is not None and not _WEEKS_NEXT.search(before, 0, visit.start())
+            if _WEEKS_PLAN_LEFT.search(left) and not this_visit:
                 continue  # a plan ("glucose screen at 28 weeks", "return at 32 weeks")
             cue = Cue(document, start, end, "weeks")
-            if match.group("g") or _WEEKS_STRONG_RIGHT.match(right) or _WEEKS_STRONG_LEFT.search(left):
+            if match.group("g") or this_visit or _WEEKS_STRONG_RIGHT.match(right) or _WEEKS_STRONG_LEFT.search(left):
                 strong.append((weeks, cue))
             elif _WEEKS_WEAK_LEFT.search(left):
                 weak.append((weeks, cue))
@@ -1501,9 +1513,12 @@ def _sequence(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
         return ordered
     if state.incidental is not None and state.pregnant_now:
         # OCG I.C.15.a.1: with an incidental pregnancy the condition is first, Z33.1 after it
+        # (and the weeks of gestation, which describe the pregnancy, after both)
         z = next((c for c in ordered if c.code == "Z33.1"), None)
-        if z is not None and ordered.index(z) == 0 and len(ordered) > 1:
-            ordered = [*ordered[1:2], z, *ordered[2:]]
+        weeks = [c for c in ordered if c.code.startswith("Z3A")]
+        rest = [c for c in ordered if c is not z and c not in weeks]
+        if z is not None and rest and ordered[0] in [z, *weeks]:
+            ordered = [rest[0], z, *rest[1:], *weeks]
             z.rules.append(SEQUENCE_RULE)
             z.steps.append("sequenced after the condition: the pregnancy is incidental (OCG I.C.15.a.1)")
         return ordered

@@ -93,7 +93,9 @@ def _subsumed(cands: list[Candidate], ctx: Context) -> list[Candidate]:
 
     for cand in sorted(cands, key=lambda c: _strength(c)[:2]):
         mine = _lexical(cand)
-        if not mine or cand not in cands:
+        # a partner a rule added because the fuller code's note asks for it without naming a code
+        # (K91.89 "use additional code ... to further specify disorder": K56.7 of "postoperative ileus")
+        if not mine or cand not in cands or cand.features.get("partner_of"):
             continue
         for other in cands:
             if other is cand:
