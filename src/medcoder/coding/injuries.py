@@ -580,6 +580,43 @@ def _severe(ctx: Context, code: str) -> bool:
     return bool(node) and bool(re.search(r"\b(?:crushing|amputation)\b", node.description, re.IGNORECASE))
 
 
+# the sites within a body region a superficial injury shares with a deeper one (the skin over the bone):
+# "abrasion of the thigh" with a femoral shaft fracture, not "abrasion of the forehead" with a scalp laceration
+_SITE_GROUPS: tuple[frozenset[str], ...] = tuple(
+    frozenset(words.split(","))
+    for words in (
+        "scalp,skull,vault",
+        "nose,nasal",
+        "eyelid,periocular,orbit,orbital,eye",
+        "ear",
+        "lip,oral,mouth,mandible,jaw,tooth,teeth",
+        "cheek,face,forehead,malar,maxilla,zygoma,zygomatic,temporomandibular",
+        "neck,throat,cervical,larynx,trachea",
+        "thorax,chest,rib,ribs,sternum,breast,thoracic",
+        "back,pelvis,lumbar,sacrum,coccyx,buttock,ilium,acetabulum,pubis,ischium",
+        "abdominal,abdomen,flank,groin",
+        "shoulder,clavicle,scapula,arm,humerus",
+        "elbow,forearm,radius,ulna,olecranon",
+        "wrist,hand,finger,thumb,metacarpal,carpal,scaphoid,navicular",
+        "hip,thigh,femur",
+        "knee,patella,leg,tibia,fibula",
+        "ankle,foot,toe,metatarsal,calcaneus,talus,tarsal,malleolus,bimalleolar,trimalleolar",
+    )
+)
+
+
+def _site_groups(ctx: Context, code: str) -> set[int]:
+    node = ctx.index.get(code)
+    words = set(re.findall(r"[a-z]+", node.description.lower())) if node else set()
+    return {i for i, group in enumerate(_SITE_GROUPS) if words & group}
+
+
+def _same_site(ctx: Context, superficial: str, severe: str) -> bool:
+    """Do the two codes name the same site (a title without a known site word: the region decides)?"""
+    mine, theirs = _site_groups(ctx, superficial), _site_groups(ctx, severe)
+    return not mine or not theirs or bool(mine & theirs)
+
+
 def _code_side(ctx: Context, code: str) -> str | None:
     node = ctx.index.get(code)
     text = node.description.lower() if node else ""
@@ -603,6 +640,8 @@ def _superficial(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         side = _code_side(ctx, cand.code)
         for other in cands:
             if other is cand or _region(other.code) != region or not _severe(ctx, other.code):
+                continue
+            if not _same_site(ctx, cand.code, other.code):
                 continue
             other_side = _code_side(ctx, other.code)
             if side and other_side and side != other_side:
