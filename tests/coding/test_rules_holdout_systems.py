@@ -69,6 +69,17 @@ COLONOSCOPY: Diverticulosis of the sigmoid colon with active bleeding from one d
 no diverticulitis.
 """
 
+OLD_MI = """CARDIOLOGY CLINIC NOTE
+HISTORY: 68-year-old woman with coronary artery disease; inferior STEMI 5 months ago treated with a drug-eluting
+stent to the RCA. No angina since.
+ASSESSMENT: Stable; continue aspirin, ticagrelor through 12 months, and atorvastatin.
+"""
+
+READMITTED_AFTER_OLD_MI = """HISTORY AND PHYSICAL
+HISTORY OF PRESENT ILLNESS: 59-year-old man, NSTEMI 4 months ago managed medically. Admitted today with
+an acute anterior wall STEMI; taken for primary PCI.
+"""
+
 CASES = [
     pytest.param(
         RuleCase(
@@ -160,6 +171,29 @@ CASES = [
     ),
     pytest.param(
         RuleCase(
+            rule="ocg.I.C.9.e.old",
+            text=OLD_MI,
+            present=("I25.2",),
+            absent=("I21",),
+            tagged=("I25.2",),
+            off_absent=("I25.2",),
+        ),
+        id="OCG-I.C.9.e.1:mi-months-ago-is-old",
+    ),
+    pytest.param(
+        RuleCase(
+            rule="ocg.I.C.9.e.old.sequence",
+            text=READMITTED_AFTER_OLD_MI,
+            setting="inpatient",
+            first="I21.09",
+            before=(("I21.09", "I25.2"),),
+            off_present=("I25.2", "I21.09"),
+            off_first="I25.2",
+        ),
+        id="OCG-I.C.9.e.1:old-mi-after-current-ami",
+    ),
+    pytest.param(
+        RuleCase(
             rule="ocg.I.C.10.a.1.infection",
             text=COPD_BRONCHITIS,
             setting="inpatient",
@@ -237,7 +271,14 @@ WORDINGS = [
         ("I22.1", "I21.4"),
         ("I21.1",),
     ),
-    ("NSTEMI 3 months ago. Admitted today with acute anterior STEMI.", "inpatient", ("I21.0",), ("I22",)),
+    (
+        "NSTEMI 3 months ago. Admitted today with acute anterior STEMI.",
+        "inpatient",
+        ("I21.0", "I25.2"),
+        ("I22", "I21.4"),
+    ),
+    ("Coronary artery disease; NSTEMI 3 months ago, s/p DES to LAD. Doing well.", "outpatient", ("I25.2",), ("I21",)),
+    ("He had a STEMI two years ago.", "outpatient", ("I25.2",), ("I21",)),
     ("AECOPD triggered by community-acquired pneumonia.", "inpatient", ("J44.1", "J44.0", "J18.9"), ()),
     ("COPD exacerbation, no pneumonia on chest x-ray.", "inpatient", ("J44.1",), ("J44.0", "J18")),
     ("Left acute suppurative otitis media with perforated TM.", "outpatient", ("H66.012",), ("H72", "H66.002")),

@@ -613,7 +613,8 @@ def _secondary_hypertension(cands: list[Candidate], ctx: Context) -> list[Candid
 SUBSEQUENT_MI_V2 = "ocg.I.C.9.e.4.subsequent.v2"
 SUBSEQUENT_ORDER_ID = "ocg.I.C.9.e.4.sequence.v1"
 _AGO = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?P<n>\d+|one|two|three|four|a few|several)\s+(?P<unit>days?|weeks?)\s+"
+    r"^\W*(?:\w+\W+){0,3}?(?P<n>\d+|one|two|three|four|five|six|a few|several)\s+"
+    r"(?P<unit>days?|weeks?|months?|years?)\s+"
     r"(?:ago|prior|earlier|before\s+(?:this\s+)?(?:admission|presentation))\b",
     re.IGNORECASE,
 )
@@ -627,7 +628,11 @@ def _dated(ctx: Context, m: Mention) -> bool | None:
     _, s_end = document.sentence_at(m.start)
     tail = re.split(r"[;,.](?!\d)", document.text[m.end : min(s_end, m.end + 40)])[0]
     match = _AGO.match(tail)
-    return None if match is None else _within_four_weeks(match)
+    if match is None:
+        return None
+    if match.group("unit").lower().startswith(("month", "year")):
+        return False
+    return _within_four_weeks(match)
 
 
 @rule(
@@ -690,4 +695,67 @@ def _subsequent_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]
     new.steps.append(
         f"before {first.code}: the new AMI occasioned the encounter, the first came before it (OCG I.C.9.e.4)"
     )
+    return ordered
+
+
+OLD_MI_ID = "ocg.I.C.9.e.old.v1"
+
+
+@rule(
+    OLD_MI_ID,
+    "I.C.9.e.1 (I21 for an AMI four weeks old or less); Tabular I25.2 (old myocardial infarction: healed, or past "
+    "and presenting no symptoms)",
+    "an AMI the note dates more than 4 weeks ago is an old MI, I25.2, not I21",
+)
+def _old_mi(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "NSTEMI 3 months ago, s/p stent to the LAD": I21 codes an AMI while it is four weeks old or
+    # less (I.C.9.e.1); older, it is I25.2 (Index: Infarct, myocardium -> healed or old I25.2).
+    if ctx.analyzed is None or ctx.index.get("I25.2") is None:
+        return cands
+    for cand in [c for c in cands if c.code.startswith(("I21", "I22"))]:
+        live = _live(cand)
+        if not live or not all(_dated(ctx, m) is False for m in live):
+            continue
+        _recode(cands, ctx, cand, "I25.2", OLD_MI_ID, "an AMI dated more than 4 weeks ago is an old MI (OCG I.C.9.e.1)")
+    # an AMI of the past history dropped as "not current": the old MI is still reported (I25.2 is
+    # the history code of a myocardial infarction)
+    if any(c.code == "I25.2" for c in cands):
+        return cands
+    for gone, rule_id in ctx.removed:
+        if not gone.code.startswith(("I21", "I22")) or base_id(rule_id) != "ocg.I.C.21.history":
+            continue
+        live = _live(gone)
+        if not live or not all(_dated(ctx, m) is False for m in live):
+            continue
+        old = Candidate(
+            "I25.2", matched={gone.code, "I25.2"}, mentions=list(gone.mentions), features=dict(gone.features)
+        )
+        old.confidence = gone.confidence
+        old.rules.append(OLD_MI_ID)
+        old.steps.append(f"{gone.code} dated more than 4 weeks ago -> I25.2 old myocardial infarction (OCG I.C.9.e.1)")
+        cands.append(old)
+        break
+    return cands
+
+
+OLD_MI_ORDER_ID = "ocg.I.C.9.e.old.sequence.v1"
+
+
+@rule(
+    OLD_MI_ORDER_ID,
+    "I.C.9.e.1, II (the condition chiefly responsible for the admission first)",
+    "an old MI (I25.2) the note dates in the past is not sequenced before the current AMI",
+    stage="sequence",
+)
+def _old_mi_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "NSTEMI 3 months ago. Admitted today with acute anterior STEMI": the old infarct is history
+    # (I25.2); the AMI of this admission is what occasioned it.
+    old = next((c for c in ordered if c.code == "I25.2" and OLD_MI_ID in c.rules), None)
+    current = next((c for c in ordered if c.code.startswith(("I21", "I22"))), None)
+    if old is None or current is None or ordered.index(old) > ordered.index(current):
+        return ordered
+    ordered.remove(old)
+    ordered.insert(ordered.index(current) + 1, old)
+    old.rules.append(OLD_MI_ORDER_ID)
+    old.steps.append(f"after {current.code}: the old MI is history, the current AMI occasioned the encounter")
     return ordered
