@@ -1,5 +1,7 @@
-"""Guideline rules on what occasioned the encounter: contrasting diagnoses after a symptom (OCG
-II.E) and a planned procedure not carried out (I.C.21.c.12, II.F, IV.A.1).  Hand-written notes
+"""Guideline rules on what occasioned the encounter: a planned procedure not carried out
+(I.C.21.c.12, II.F, IV.A.1), an unspecified code beside the specific wording of the same condition
+(I.B.3); and contrasting diagnoses after a symptom (II.D -- II.E, which put the symptom first, was
+deleted from the guidelines on 1 October 2014).  Hand-written notes
 (fictional patients), each case also run with its rule switched off (tests/coding/rulecases.py)."""
 
 from __future__ import annotations
@@ -55,19 +57,6 @@ CASES = [
     ),
     pytest.param(
         RuleCase(
-            "ocg.II.E.contrasting",
-            EPIGASTRIC_EITHER_OR,
-            "inpatient",
-            present=("R10.13", "K29.70", "K27.9", "I10"),
-            first="R10.13",
-            tagged=("R10.13",),
-            off_present=("R10.13", "K29.70", "K27.9"),
-            off_not_first="R10.13",
-        ),
-        id="OCG-II.E:symptom-followed-by-contrasting-diagnoses-is-principal",
-    ),
-    pytest.param(
-        RuleCase(
             "ocg.I.C.21.c.12.cancelled",
             CANCELLED_PATIENT_DECISION,
             "inpatient",
@@ -96,6 +85,15 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_principal_rule(case, coder, rule_off):
     check_rule_case(case, coder, rule_off)
+
+
+def test_symptom_before_contrasting_diagnoses_is_integral_and_both_are_coded(coder):
+    """OCG II.D: "either/or" diagnoses are coded as if confirmed (inpatient) and sequenced by the
+    circumstances; the symptom they would explain is integral (I.B.4-5).  II.E, which coded the
+    symptom first, was deleted effective October 1, 2014."""
+    found = codes(coder.code(encounter(EPIGASTRIC_EITHER_OR, "inpatient")))
+    assert {"K29.70", "K27.9"} <= set(found) and not any(c.startswith("R10") for c in found), found
+    assert found[0] in ("K29.70", "K27.9"), found
 
 
 def test_symptom_before_a_single_established_diagnosis_stays_integral(coder):

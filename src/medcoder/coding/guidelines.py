@@ -600,69 +600,6 @@ def _unspecified_head(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
-_CONTRAST_CUES = frozenset({"versus", "vs", "either"})  # words of the cue ("uncertain: 'due to either'")
-
-
-def _contrasted(symptom: Candidate, explains: list[Candidate], ctx: Context) -> bool:
-    """OCG II.E: is the symptom followed, in its own statement, by contrasting / comparative
-    diagnoses ("right upper quadrant pain due to either acute cholecystitis or peptic ulcer disease",
-    "chest pain, costochondritis versus reflux")?  Then every diagnosis that would explain it is
-    one of those uncertain alternatives, and the symptom is coded (and sequenced first)."""
-    analyzed = ctx.analyzed
-    if analyzed is None or not explains:
-        return False
-    for m in symptom.mentions:
-        if not m.affirmed:
-            continue
-        document = analyzed.document(m.document_id)
-        sentence = document.sentence_at(m.start)
-        if all(_alternative(d, m, document, sentence) for d in explains):
-            return True
-    return False
-
-
-def _alternative(d: Candidate, m, document, sentence: tuple[int, int]) -> bool:
-    """Is ``d`` only documented as one of the contrasting diagnoses after the symptom ``m``?"""
-    return any(
-        o.document_id == m.document_id
-        and o.start >= m.end
-        and document.sentence_at(o.start) == sentence
-        and o.uncertain
-        and any(w in _CONTRAST_CUES for c in o.cues for w in re.findall(r"[a-z]+", c.lower()))
-        for o in d.mentions
-    ) and not any(o.affirmed for o in d.mentions)
-
-
-@rule("ocg.I.B.5.v3", "I.B.4-5, II.E", "signs and symptoms integral to a confirmed diagnosis are not coded")
-def _integral_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
-    # v3: a symptom followed by contrasting diagnoses ("pain due to either A or B") is not integral
-    # to either of them: neither is established, and OCG II.E codes the symptom first with both.
-    table = {k: v for k, v in rules_data()["integral_symptoms"].items() if k != "about"}
-    keys = sorted(table, key=len, reverse=True)
-    elsewhere = [p for p in keys if not p.startswith("R")]
-    symptoms = [c for c in cands if c.code.startswith("R") or any(matches_prefix(c.code, p) for p in elsewhere)]
-    ids = {id(c) for c in symptoms}
-    confirmed = [c for c in cands if id(c) not in ids and _established(c, ctx)]
-    pool = confirmed + [c for c in symptoms if any(m.affirmed for m in c.mentions)]
-    plain = [(d, d.code.replace(".", "")) for d in pool]
-    for cand in symptoms:
-        prefix = next((p for p in keys if matches_prefix(cand.code, p)), None)
-        if prefix is None:
-            continue
-        wanted = tuple(p.replace(".", "") for p in table[prefix])
-        explains = [d for d, code in plain if d is not cand and code[:3] != cand.code[:3] and code.startswith(wanted)]
-        if not explains:
-            continue
-        if _contrasted(cand, explains, ctx):
-            cand.rules.append("ocg.I.B.5.v3")
-            cand.steps.append(
-                f"coded: followed by the contrasting diagnoses {', '.join(d.code for d in explains)} (OCG II.E)"
-            )
-            continue
-        _drop(cands, ctx, cand, "ocg.I.B.5.v3", f"integral to {explains[0].code} (OCG I.B.4-5)")
-    return cands
-
-
 # --- conventions of the classification -----------------------------------------------------------------
 
 
@@ -995,25 +932,42 @@ def _principal_v3(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     return out
 
 
+def _principal_key_v4(cand: Candidate, quiet: set[int]) -> tuple:
+    """v3's key, except in the final diagnostic statement (discharge / final / postoperative
+    diagnoses), where the list's order comes before how much of its item a wording fills: "1.
+    Epigastric pain due to either gastritis or peptic ulcer disease. 2. Hypertension." -- the first
+    item's diagnoses before the short second one."""
+    status, (tier, stated, statement, start) = _principal_key(cand)
+    if tier == 0:
+        live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
+        first = min(
+            (m.statement, 0 if m.share >= 0.5 else 1, m.start) for m in live if m.section in PRINCIPAL_TIERS[0]
+        )
+        return (status, tier, first[0], first[1], id(cand) in quiet, first[2])
+    return (status, tier, stated, id(cand) in quiet, statement, start)
+
+
 @rule(
-    "ocg.II.E.contrasting.v1",
-    "II.E (a symptom followed by contrasting / comparative diagnoses)",
-    "the symptom is sequenced first; the contrasting diagnoses are coded as additional",
+    "ocg.II.principal.v4",
+    "II (principal diagnosis), IV.A-D, IV.G (first-listed diagnosis)",
+    "the condition chiefly responsible first: the final statement's first listed diagnosis; in an office "
+    "visit, a problem the plan works on before one it only continues",
     stage="sequence",
 )
-def _contrasting_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
-    # OCG II.E: "In those rare instances when a symptom code is followed by contrasting /
-    # comparative diagnoses, the symptom code is sequenced first."  The symptoms I.B.5 kept for
-    # that reason carry its step; the first of them moves to the front.
-    if ctx.setting != "inpatient":
-        return ordered
-    kept = [c for c in ordered if any(s.startswith("coded: followed by the contrasting") for s in c.steps)]
-    if not kept or ordered[0] is kept[0]:
-        return ordered
-    first = kept[0]
-    first.rules.append("ocg.II.E.contrasting.v1")
-    first.steps.append("principal: a symptom followed by contrasting diagnoses (OCG II.E)")
-    return [first, *(c for c in ordered if c is not first)]
+def _principal_v4(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v4: in the final diagnostic statement the list's order decides (II: "the circumstances of
+    # admission ... the discharge diagnoses list it first"); v3 ranked a short item ("2.
+    # Hypertension.") over a first item that names two contrasting diagnoses (II.D).
+    quiet = _quiet_problems(ordered, ctx)
+    out = sorted(ordered, key=lambda c: _principal_key_v4(c, quiet))
+    if quiet and out and out != sorted(ordered, key=lambda c: _principal_key_v4(c, set())):
+        out[0].rules.append("ocg.II.principal.v4")
+        out[0].steps.append(
+            "first-listed: the problem the plan works on; "
+            + ", ".join(c.code for c in ordered if id(c) in quiet)
+            + " only continued (OCG IV.G)"
+        )
+    return out
 
 
 # a manifestation code's title (OCG I.A.13); the claim edits use it too

@@ -245,9 +245,8 @@ def neoplasm_sites(path: str) -> list[str]:
         return []
     if len(parts) == 1:
         return [parts[0]]
-    first, second = parts[0].lower(), parts[1].lower()
-    modifier = _ADJECTIVE.search(second) and second[:5] != first[:5]  # "intestine, intestinal": the same site
-    if second in _PART_WORDS or modifier:
+    second = parts[1].lower()
+    if second in _PART_WORDS or _ADJECTIVE.search(second):
         # "paraurethral, gland": "gland" alone is every gland; "utricle, prostatic": "prostatic" alone
         # is the prostate's adjective, not the utricle ("prostatic malignancy" is C61, not C68.0)
         return [f"{parts[1]} {parts[0]}"]
