@@ -186,7 +186,9 @@ def test_bite_by_site(text, expected, coder):
 
 
 def test_bite_prevention_is_no_bite(coder):
-    text = "WELL CHILD VISIT\nPLAN: Discussed the risk of a dog bite to the forearm of a toddler around the new puppy.\n"
+    text = (
+        "WELL CHILD VISIT\nPLAN: Discussed the risk of a dog bite to the forearm of a toddler around the new puppy.\n"
+    )
     found = codes(coder.code(encounter(text)))
     assert not [c for c in found if c.startswith("S")], found
 
