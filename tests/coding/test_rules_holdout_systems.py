@@ -244,6 +244,7 @@ WORDINGS = [
     ("Coccyx pressure injury, unstageable, per WOCN.", "inpatient", ("L89.150",), ("L89.9",)),
     ("Deep tissue pressure injury of the right heel.", "inpatient", ("L89.616",), ("L89.9",)),
     ("Pressure injuries of the sacrum (stage 2) and right heel (stage 1).", "inpatient", (), ("L89.15", "L89.6")),
+    ("Stage 2 pressure injury, s/p right hip replacement.", "inpatient", ("L89.92",), ("L89.2",)),
     ("Type 2 DM with left foot ulcer at the midfoot, skin breakdown only.", "outpatient", ("E11.621", "L97.421"), ()),
     ("Diabetic foot ulcer of the left great toe with fat layer exposed.", "outpatient", ("L97.522",), ("L97.4",)),
     (
@@ -264,6 +265,8 @@ WORDINGS = [
         (),
     ),
     ("Hypertension due to primary hyperaldosteronism.", "outpatient", ("I15.2",), ("I10",)),
+    ("Acute kidney injury with hypertension.", "outpatient", ("I10", "N17.9"), ("I15",)),
+    ("Hypertension due to type 2 diabetes.", "outpatient", ("I10",), ("I15",)),
     ("Essential hypertension. Renal artery stenosis, incidental on duplex.", "outpatient", ("I10", "I70.1"), ("I15",)),
     (
         "Admitted with acute inferior STEMI. He had an NSTEMI three weeks ago at an outside hospital.",

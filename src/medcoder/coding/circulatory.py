@@ -475,7 +475,7 @@ _CAUSED_BY = re.compile(
 _CAUSING = re.compile(r"^\W*(?:with|causing|complicated\s+by|leading\s+to|and\s+resultant|resulting\s+in)\b", re.I)
 
 
-def _caused_by(ctx: Context, effect: Candidate, cause: Candidate) -> bool:
+def _caused_by(ctx: Context, effect: Candidate, cause: Candidate, with_ok: bool = True) -> bool:
     """Does the note say ``effect`` is due to ``cause`` in one clause?  "cardiomyopathy due to
     transthyretin amyloidosis", "hypertension secondary to renal artery stenosis", or the cause
     first: "amyloidosis with cardiomyopathy", "renal artery stenosis causing hypertension"."""
@@ -494,6 +494,8 @@ def _caused_by(ctx: Context, effect: Candidate, cause: Candidate) -> bool:
             else:
                 continue
             match = link.match(between)
+            if match and not with_ok and link is _CAUSING and match.group(0).strip().lower() == "with":
+                continue  # "acute kidney injury with hypertension" says no cause
             rest = between[match.end() :] if match else ""
             if match and not re.search(r"[;.]", rest) and len(rest.split()) <= 6:
                 return True
@@ -559,11 +561,12 @@ SECONDARY_HTN_ID = "ocg.I.C.9.a.6.secondary.v1"
 # Index: Hypertension -> secondary NEC I15.9 -> due to renovascular disorders / renal artery
 # (stenosis, atherosclerosis, fibromuscular dysplasia, aneurysm) I15.0; renal disorders NEC I15.1;
 # endocrine disorders, pheochromocytoma I15.2.  CKD (N18) is left to the hypertensive CKD codes
-# (I.C.9.a.2), which presume the other direction.
+# (I.C.9.a.2), which presume the other direction; acute kidney injury (N17) and stones (N20-N23) do
+# not cause a secondary hypertension, nor does diabetes (E08-E13) make it "endocrine".
 _SECONDARY_CAUSES = (
     (("I70.1", "I77.3", "I72.2", "Q27.1", "I77.1"), "I15.0"),
-    (tuple(f"N{n:02d}" for n in range(0, 30) if n != 18), "I15.1"),
-    (("E0", "E1", "E2", "E3", "D35.0", "D44.1", "C74"), "I15.2"),
+    (tuple(f"N{n:02d}" for n in (*range(0, 17), *range(25, 30))), "I15.1"),
+    (("E0", "E2", "E3", "D35.0", "D44.1", "C74"), "I15.2"),
 )
 
 
@@ -585,7 +588,7 @@ def _secondary_hypertension(cands: list[Candidate], ctx: Context) -> list[Candid
             if other is cand or other.code in ("I10",) or other.code.startswith("I15") or not _live(other):
                 continue
             target = next((t for prefixes, t in _SECONDARY_CAUSES if other.code.startswith(prefixes)), None)
-            if target and _caused_by(ctx, cand, other):
+            if target and _caused_by(ctx, cand, other, with_ok=False):
                 found.append((other, target))
         targets = {t for _, t in found}
         if len(targets) != 1:

@@ -214,15 +214,18 @@ _STAGE_OF_UNSPECIFIED_SITE = {"0": "9", "1": "1", "2": "2", "3": "3", "4": "4", 
 _SIDED = {"L89.1:upper": ("L89.11", "L89.12"), "L89.1:lower": ("L89.13", "L89.14")}
 
 
-def _window(ctx: Context, m: Mention) -> str:
+def _window(ctx: Context, m: Mention, reach: int = 6) -> str:
     """The words around a mention within its clause: 'sacral pressure injury', 'pressure injury of
     the left buttock, stage 3' (a semicolon or sentence end closes the clause)."""
     document = ctx.analyzed.document(m.document_id)
     start, end = document.sentence_at(m.start)
     before = document.text[max(start, m.start - 30) : m.start]
     after = document.text[m.end : min(end, m.end + 40)]
-    before = re.split(r"[;:]", before)[-1]
-    after = re.split(r"[;.]", after)[0]
+    before = " ".join(re.split(r"[;:]", before)[-1].split()[-3:])
+    # the site stands right after the wording ("of the left buttock", ", right heel,"), before
+    # another condition or a procedure is named ("... stage 2, s/p right hip replacement")
+    after = re.split(r"[;.]|\b(?:s/p|status|history|hx|after|from|due|secondary|with|near|post)\b", after)[0]
+    after = " ".join(after.split()[:reach])
     return f"{before} {m.text} {after}"
 
 
@@ -255,7 +258,11 @@ def _pressure_site(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         stage = _STAGE_OF_UNSPECIFIED_SITE.get(cand.code[-1])
         windows = [(_window(ctx, m), m) for m in _live(cand)]
         found = {(sub, sided) for w, _ in windows for pattern, sub, sided in _PRESSURE_SITES if pattern.search(w)}
-        if stage is None or len(found) != 1:
+        # the whole clause too: "pressure injuries of the sacrum (stage 2) and right heel (stage 1)"
+        # are two ulcers, not one of the sacrum
+        clause = " ".join(_window(ctx, m, reach=40) for m in _live(cand))
+        wider = {(sub, sided) for pattern, sub, sided in _PRESSURE_SITES if pattern.search(clause)}
+        if stage is None or len(found) != 1 or wider != found:
             continue
         subcategory, sided = found.pop()
         sides: set[str] = set()
