@@ -110,6 +110,8 @@ def _abnormal(cands: list[Candidate], ctx: Context) -> Candidate | None:
     """An abnormal finding of the examination: a sign or symptom the visit's assessment names, or a
     condition the note says the examination newly found ("new diagnosis of hypertension")."""
     for cand in cands:
+        if ELEVATED_BP_ID in cand.rules or ELEVATED_PSA_ID in cand.rules:
+            return cand  # a reading the note says is abnormal and not (yet) a diagnosis
         for m in cand.mentions:
             if not m.affirmed or m.historical or m.section not in ("assessment_plan", "unknown", "diagnoses"):
                 continue
@@ -120,6 +122,199 @@ def _abnormal(cands: list[Candidate], ctx: Context) -> Candidate | None:
             if _NEW.search(document.text, start, end):
                 return cand
     return None
+
+
+# --- abnormal findings and history the note states in its own words (OCG I.C.18, I.C.21.c.4) ---------------------
+
+ELEVATED_BP_ID = "ocg.I.C.18.elevated-bp-reading.v1"
+ELEVATED_PSA_ID = "ocg.I.C.18.elevated-psa.v1"
+TOBACCO_HISTORY_ID = "ocg.I.C.21.c.4.tobacco-history.v1"
+
+_BP_READING = re.compile(
+    r"\b(?:BP|blood\s+pressure)\s*(?:(?:reading|measured|was|is|of|at|today|:|=)\s*){0,3}(\d{2,3})\s*/\s*(\d{2,3})\b",
+    re.IGNORECASE,
+)
+_NO_HYPERTENSION = re.compile(
+    r"\b(?:no|not|without)\s+(?:a\s+)?(?:prior\s+|previous\s+|formal\s+|established\s+|known\s+)?"
+    r"(?:diagnosis\s+of\s+)?(?:hypertension|HTN)\b|\bnot\s+(?:diagnosed\s+with\s+(?:hypertension|HTN)|hypertensive)\b"
+    r"|\b(?:hypertension|HTN)\s+(?:is\s+)?not\s+(?:diagnosed|established)\b",
+    re.IGNORECASE,
+)
+_ABOUT_READING = re.compile(r"\b(?:elevated|high|BP|blood\s+pressure|reading)\b", re.IGNORECASE)
+
+
+def _reading_not_hypertension(document) -> bool:
+    """A statement elsewhere that the (elevated) reading is not a diagnosis of hypertension ("Elevated
+    reading today, no diagnosis of hypertension at this time")."""
+    for match in _NO_HYPERTENSION.finditer(document.text):
+        start, end = document.sentence_at(match.start())
+        if _ABOUT_READING.search(document.text[start : match.start()] + " " + document.text[match.end() : end]):
+            return True
+    return False
+
+
+_HYPERTENSIVE = ("I10", "I11", "I12", "I13", "I15", "I16", "O10", "O11", "O13", "O14", "O16", "R03.0")
+
+
+def _finding(code: str, document, match: re.Match, term: str, ref: str, rule_id: str, step: str) -> Candidate:
+    mention = Mention(
+        document_id=document.document_id,
+        start=match.start(),
+        end=match.end(),
+        text=match.group(0),
+        source="index",
+        term=term,
+        score=1.0,
+        section=document.section_at(match.start()).name,
+        words=len(match.group(0).split()),
+        share=1.0,
+        ref=ref,
+    )
+    cand = Candidate(code, matched={code}, mentions=[mention])
+    cand.confidence = fact_confidence(cand)
+    cand.rules.append(rule_id)
+    cand.steps.append(step)
+    return cand
+
+
+@rule(
+    ELEVATED_BP_ID,
+    "I.C.18, I.C.9.a (Index: Elevated, blood pressure -> reading, no diagnosis of hypertension R03.0)",
+    "a high blood pressure reading the note says is not (yet) hypertension: R03.0",
+)
+def _elevated_bp(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "Elevated, elevation -> blood pressure -> reading (incidental) (isolated) (nonspecific), no
+    # diagnosis of hypertension R03.0".  The note gives a reading above normal (130/80, ACC/AHA 2017)
+    # and states that hypertension is not diagnosed; never beside a hypertension or pregnancy code.
+    if ctx.analyzed is None or any(c.code.startswith(_HYPERTENSIVE) for c in cands):
+        return cands
+    for document in ctx.analyzed.documents:
+        for reading in _BP_READING.finditer(document.text):
+            systolic, diastolic = int(reading.group(1)), int(reading.group(2))
+            if (systolic < 130 and diastolic < 80) or systolic > 300 or diastolic > 200:
+                continue
+            start, end = document.sentence_at(reading.start())
+            if not _NO_HYPERTENSION.search(document.text, start, end) and not _reading_not_hypertension(document):
+                continue
+            cands.append(
+                _finding(
+                    "R03.0",
+                    document,
+                    reading,
+                    "Elevated, blood pressure -> reading, no diagnosis of hypertension",
+                    "Elevated, elevation -> blood pressure -> reading (incidental) (isolated) (nonspecific), no "
+                    "diagnosis of hypertension -> R03.0",
+                    ELEVATED_BP_ID,
+                    f"the reading {reading.group(0)!r} with no diagnosis of hypertension -> R03.0",
+                )
+            )
+            return cands
+    return cands
+
+
+_PSA = re.compile(
+    r"\b(?:PSA|prostate[- ]specific\s+antigen)\s*(?:(?:level|value|result|was|is|of|at|:|=)\s*){0,3}"
+    r"(\d{1,3}(?:\.\d{1,2})?)\b(?!\s*(?:%|percent|years?|months?|weeks?|days?))",
+    re.IGNORECASE,
+)
+# the provider acts on the value: it is clinically significant (OCG III.B: abnormal findings are
+# coded when the provider indicates their significance)
+_ACTED_ON = re.compile(
+    r"\b(?:referr\w*|refer|urolog\w*|repeat\w*|recheck\w*|biopsy|elevated|abnormal|high|rising|increas\w*|"
+    r"follow[- ]?up)\b",
+    re.IGNORECASE,
+)
+_PSA_LIMIT = 4.0  # ng/mL, the conventional upper reference limit
+
+
+@rule(
+    ELEVATED_PSA_ID,
+    "I.C.18, III.B (Index: Elevated, prostate specific antigen [PSA] R97.20)",
+    "a PSA above the reference limit the provider acts on, without a prostate cancer diagnosis: R97.20",
+)
+def _elevated_psa(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "Elevated, elevation -> prostate specific antigen [PSA] R97.20"; chapter 18 codes abnormal
+    # tumor markers "for which no diagnosis classifiable elsewhere is recorded".  A value above 4.0
+    # ng/mL that the note acts on (a referral, a repeat test) without a prostate cancer diagnosis (or
+    # history: a rising PSA after treatment is R97.21, read from its own wording).
+    if ctx.analyzed is None or any(c.code.startswith(("R97.2", "C61", "Z85.46", "D07.5", "D40.0")) for c in cands):
+        return cands
+    for document in ctx.analyzed.documents:
+        for value in _PSA.finditer(document.text):
+            if float(value.group(1)) <= _PSA_LIMIT:
+                continue
+            start, end = document.sentence_at(value.start())
+            if not _ACTED_ON.search(document.text, start, max(end, min(len(document.text), value.end() + 300))):
+                continue
+            assertion = document.assess((value.start(), value.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family:
+                continue
+            cands.append(
+                _finding(
+                    "R97.20",
+                    document,
+                    value,
+                    "Elevated, prostate specific antigen [PSA]",
+                    "Elevated, elevation -> prostate specific antigen [PSA] -> R97.20",
+                    ELEVATED_PSA_ID,
+                    f"{value.group(0)!r} above {_PSA_LIMIT} ng/mL, acted on, no prostate cancer diagnosed -> R97.20",
+                )
+            )
+            return cands
+    return cands
+
+
+_QUIT = re.compile(
+    r"\b(?:quit|stopped|gave\s+up|ceased|discontinued)\s+(?:smoking|tobacco|cigarettes|chewing\s+tobacco|"
+    r"using\s+tobacco|vaping|nicotine)\b",
+    re.IGNORECASE,
+)
+_NOT_QUIT = re.compile(
+    r"\b(?:to|advised|counsel\w*|wants?|wanted|plans?|planning|trying|tried|will|ready|should|encourag\w*|unable|"
+    r"interested|considering|attempt\w*|never|not|hasn't|has\s+not|didn't|did\s+not|help)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_WHEN = re.compile(r"\b(?:ago|in\s+(?:19|20)\d\d|since|years?|decades?|months?)\b", re.IGNORECASE)
+
+
+@rule(
+    TOBACCO_HISTORY_ID,
+    "I.C.21.c.4, I.C.5.b (Index: History, personal -> nicotine dependence Z87.891)",
+    "a patient who quit smoking (stated with when): history of nicotine dependence Z87.891, not current F17",
+)
+def _tobacco_history(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "History, personal -> nicotine dependence Z87.891"; F17.2- is current dependence
+    # (I.C.5.b: "in remission" needs the provider's wording).  "Quit smoking 10 years ago", "stopped
+    # smoking in 2012" is the history, and the dependence it describes ("was a pack-a-day smoker") is
+    # past; "advised to quit smoking" is counselling of a current smoker, not a history.
+    if ctx.analyzed is None or any(c.code == "Z87.891" for c in cands):
+        return cands
+    for document in ctx.analyzed.documents:
+        for quit in _QUIT.finditer(document.text):
+            start, end = document.sentence_at(quit.start())
+            if _NOT_QUIT.search(document.text[max(start, quit.start() - 40) : quit.start()]):
+                continue
+            if not _WHEN.search(document.text, quit.end(), end):
+                continue
+            assertion = document.assess((quit.start(), quit.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family:
+                continue
+            for cand in [c for c in cands if c.code.startswith(("F17.2", "Z72.0"))]:
+                if all(start <= m.start < end for m in cand.mentions if m.document_id == document.document_id):
+                    _drop(cands, ctx, cand, TOBACCO_HISTORY_ID, "the patient quit: history Z87.891 (OCG I.C.21.c.4)")
+            cands.append(
+                _finding(
+                    "Z87.891",
+                    document,
+                    quit,
+                    "History, personal -> nicotine dependence",
+                    "History, personal (of) -> nicotine dependence -> Z87.891",
+                    TOBACCO_HISTORY_ID,
+                    f"{quit.group(0)!r}, in the past -> personal history of nicotine dependence Z87.891",
+                )
+            )
+            return cands
+    return cands
 
 
 @rule(RULE_ID, "I.C.21.c.13", "a visit for a routine or annual examination: Z00.0- / Z00.12- as its reason")
@@ -412,6 +607,43 @@ REASONS = (
         "I.C.21.c.2: Z23 Encounter for immunization",
     ),
     (
+        "pacemaker-check",
+        r"\b(?:interrogat\w*|check(?:ing)?|test(?:ing)?)\b[^.;]{0,40}?\b(?:cardiac\s+)?(?:pacemaker|PPM)\b"
+        r"(?!\s+(?:lead|leads|electrode|electrodes)\b)"
+        r"|\b(?:pacemaker|PPM)\s+(?:check|interrogation|battery\s+check|generator\s+check)\b",
+        "Z45.010",
+        "I.C.21.c.3: Z45.010 Encounter for checking and testing of cardiac pacemaker pulse generator [battery]",
+    ),
+    (
+        "defibrillator-check",
+        r"\b(?:interrogat\w*|check(?:ing)?|test(?:ing)?|reprogram\w*|adjust\w*)\b[^.;]{0,40}?"
+        r"\b(?:AICD|ICD|(?:implantable\s+)?(?:cardioverter[- ])?defibrillator)\b"
+        r"|\b(?:AICD|ICD|defibrillator)\s+(?:check|interrogation)\b",
+        "Z45.02",
+        "I.C.21.c.3: Z45.02 Encounter for adjustment and management of automatic implantable cardiac defibrillator",
+    ),
+    (
+        "drug-monitoring",
+        r"\b(?:INR|PT/INR|protime|prothrombin\s+time)\s+(?:check|checks|monitoring|recheck|draw|testing)\b"
+        r"|\bcheck\w*\s+(?:(?:her|his|their|the|an?)\s+)?(?:INR|PT/INR|protime)\b"
+        r"|\b(?:anticoagulation|coumadin|warfarin)\s+(?:clinic|monitoring)\b"
+        r"|\btherapeutic\s+drug\s+(?:level\s+)?monitoring\b"
+        r"|\b(?:drug|lithium|digoxin|vancomycin|phenytoin|dilantin|valproate|valproic\s+acid|depakote|"
+        r"tacrolimus|cyclosporine|carbamazepine)\s+(?:trough\s+)?levels?\s+(?:check|monitoring|draw)\b",
+        "Z51.81",
+        "I.C.21.c.14: Z51.81 Encounter for therapeutic drug level monitoring (code also the Z79.- drug)",
+    ),
+    (
+        "joint-aftercare",
+        r"\b(?:aftercare|rehabilitation|physical\s+therapy|home\s+health|post-?op(?:erative)?\s+(?:visit|check))\b"
+        r"[^.;]{0,40}?\b(?:after|following|s/p|status\s+post|post)\s+(?:(?:a|an|the|her|his|their)\s+)?"
+        r"(?:(?:right|left|bilateral)\s+)?(?:total\s+|partial\s+)?(?:(?:right|left|bilateral)\s+)?"
+        r"(?:(?:hip|knee|shoulder|elbow|wrist|ankle)\s+(?:joint\s+)?(?:replacement|arthroplasty)|joint\s+replacement|"
+        r"THA|TKA|THR|TKR)\b",
+        "Z47.1",
+        "I.C.21.c.7: Z47.1 Aftercare following joint replacement surgery (with the joint's Z96.6- code)",
+    ),
+    (
         "suture-removal",
         r"\b(?:suture|sutures|staple|staples)\s+removal\b|\bremoval\s+of\s+(?:the\s+)?(?:sutures|staples)\b",
         "Z48.02",
@@ -459,11 +691,19 @@ def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
     return found
 
 
+# Reasons that are also an inpatient admission's (I.C.2.e.2: "If a patient admission/encounter is
+# solely for the administration of chemotherapy, immunotherapy or external beam radiation therapy,
+# assign code Z51.0, Z51.11, or Z51.12 as the first-listed or principal diagnosis").
+INPATIENT_REASONS = frozenset({"chemotherapy", "radiotherapy"})
+
+
 @rule(REASON_ID, "I.C.21.c.2-16, IV", "a visit for screening, chemotherapy, a preoperative examination, aftercare")
 def _reasons(cands: list[Candidate], ctx: Context) -> list[Candidate]:
-    if ctx.setting == "inpatient" or ctx.analyzed is None:
+    if ctx.analyzed is None:
         return cands
     for name, code, ref, mention in _reason_mentions(ctx):
+        if ctx.setting == "inpatient" and name not in INPATIENT_REASONS:
+            continue
         if code.startswith("Z01.81") and any(c.code.startswith("Z01.81") for c in cands):
             continue  # one preprocedural examination: the most specific pattern came first
         if any(c.code == code for c in cands) or ctx.index.get(code) is None:
@@ -662,11 +902,21 @@ def _follow_up(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
-_AFTERCARE = ("Z48.0",)
+_AFTERCARE = ("Z48.0", "Z47.1")
 _OPERATION_FOR = re.compile(
     r"\b(?:after|following|s/p|status\s+post|post)\b[^.;]{0,50}?"
-    r"\b(?:\w+ectomy|\w+otomy|\w+plasty|\w+pexy|surgery|repair|resection|excision|operation|procedure)\b"
+    r"\b(?:\w+ectomy|\w+otomy|\w+plasty|\w+pexy|surgery|repair|resection|excision|operation|procedure|replacement|"
+    r"TKA|THA|TKR|THR)\b(?:\s+(?:performed|done|undertaken|\d+|weeks?|days?|months?|ago))*"
     r"\s+for\s+(?:(?:an?|the|her|his|their)\s+)?$",
+    re.IGNORECASE,
+)
+# the condition a joint replacement treated, read inside the matched words ("knee arthroplasty for
+# osteoarthritis" matched as knee osteoarthritis)
+_REPLACED_FOR = re.compile(r"\b(?:replacement|arthroplasty)\s+(?:(?:performed|done)\s+)?for\b", re.IGNORECASE)
+# ... or told before it ("Left TKA 3 weeks ago for osteoarthritis of the left knee")
+_REPLACED_BEFORE = re.compile(
+    r"\b(?:replacement|arthroplasty|TKA|THA|TKR|THR)\b(?:\s+(?:performed|done|\d+|weeks?|days?|months?|ago))*"
+    r"\s+for\s+(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 
@@ -684,8 +934,12 @@ def _aftercare_treated(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     if ctx.analyzed is None or not any(c.code.startswith(_AFTERCARE) and REASON_ID in c.rules for c in cands):
         return cands
     chronic = tuple(rules_data()["chronic"]["prefixes"])
+    # a joint replaced no longer has the arthritis (or fracture, necrosis) the replacement was for
+    joint = any(c.code == "Z47.1" and REASON_ID in c.rules for c in cands)
     for cand in list(cands):
-        if cand.code.startswith(("Z", "C", "D0", "D3", "D4")) or any(matches_prefix(cand.code, p) for p in chronic):
+        if cand.code.startswith(("Z", "C", "D0", "D3", "D4")):
+            continue
+        if any(matches_prefix(cand.code, p) for p in chronic) and not (joint and cand.code.startswith(("M", "S7"))):
             continue
         live = [m for m in cand.mentions if not m.negated]
         if not live:
@@ -694,7 +948,12 @@ def _aftercare_treated(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         for m in live:
             document = ctx.analyzed.document(m.document_id)
             s_start, _ = document.sentence_at(m.start)
-            fors.append(_OPERATION_FOR.search(document.text[max(s_start, m.start - 100) : m.start]))
+            found = _OPERATION_FOR.search(document.text[max(s_start, m.start - 100) : m.start])
+            if joint and found is None:
+                found = _REPLACED_FOR.search(m.text) or _REPLACED_BEFORE.search(
+                    document.text[max(s_start, m.start - 60) : m.start]
+                )
+            fors.append(found)
         if all(fors):
             _drop(
                 cands,
@@ -703,6 +962,65 @@ def _aftercare_treated(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 AFTERCARE_ID,
                 f"what the operation treated ({fors[0].group(0).strip()!r}): aftercare, not coded (OCG I.C.21.c.7)",
             )
+    return cands
+
+
+JOINT_ID = "ocg.I.C.21.c.7.joint-status.v1"
+# Z47.1 "Use additional code to identify the joint (Z96.6-)": the joint's status code by joint and side
+_JOINT_STATUS = (
+    (r"hip|THA|THR", "Z96.64"),
+    (r"knee|TKA|TKR", "Z96.65"),
+    (r"shoulder", "Z96.61"),
+    (r"elbow", "Z96.62"),
+    (r"wrist", "Z96.63"),
+    (r"ankle", "Z96.66"),
+)
+_SIDE_DIGIT = {"right": "1", "left": "2", "bilateral": "3"}
+
+
+@rule(JOINT_ID, "I.C.21.c.7 (Tabular Z47.1)", "aftercare following joint replacement: the joint's Z96.6- status code")
+def _joint_status(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Tabular Z47.1 Aftercare following joint replacement surgery: "Use additional code to identify
+    # the joint (Z96.6-)"; the joint and side are those of the replacement the visit is after.
+    aftercare = next((c for c in cands if c.code == "Z47.1" and REASON_ID in c.rules), None)
+    if aftercare is None:
+        return cands
+    words = aftercare.mentions[0].text
+    for pattern, prefix in _JOINT_STATUS:
+        if not re.search(rf"\b(?:{pattern})\b", words, re.IGNORECASE):
+            continue
+        side = re.search(r"\b(right|left|bilateral)\b", words, re.IGNORECASE)
+        code = prefix + _SIDE_DIGIT.get(side.group(1).lower() if side else "", "9")
+        if ctx.index.get(code) is None:
+            return cands
+        for other in [c for c in cands if c.code.startswith(prefix)]:
+            if other.code == code:
+                return cands
+            _drop(cands, ctx, other, JOINT_ID, f"the joint's side is documented: {code} (OCG I.C.21.c.7)")
+        cand = Candidate(code, matched={code}, mentions=list(aftercare.mentions))
+        cand.confidence = aftercare.confidence
+        cand.rules.append(JOINT_ID)
+        cand.steps.append(f"aftercare following {words!r}: the joint's status {code} (Tabular Z47.1, OCG I.C.21.c.7)")
+        cands.append(cand)
+        return cands
+    return cands
+
+
+DEVICE_ID = "ocg.I.C.21.c.3.device-status.v1"
+# Z45.- encounter code -> the status codes of the same device it already identifies
+_DEVICE_STATUS = (("Z45.01", ("Z95.0",)), ("Z45.02", ("Z95.810",)))
+
+
+@rule(DEVICE_ID, "I.C.21.c.3", "a status code is not used with the Z45 encounter code of the same device")
+def _device_status(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.21.c.3: "A status code should not be used with a diagnosis code from one of the body
+    # system chapters, if the diagnosis code includes the information provided by the status code";
+    # Z45.0- (adjustment and management of a cardiac device) already says the device is present.
+    for prefix, statuses in _DEVICE_STATUS:
+        if not any(c.code.startswith(prefix) for c in cands):
+            continue
+        for cand in [c for c in cands if c.code in statuses]:
+            _drop(cands, ctx, cand, DEVICE_ID, f"the {prefix} encounter code identifies the device (OCG I.C.21.c.3)")
     return cands
 
 

@@ -219,6 +219,23 @@ def _uncertain(cands: list[Candidate], ctx: Context) -> list[Candidate]:
 DISCHARGE_STATEMENT = frozenset({"diagnoses", "postoperative_diagnosis", "preoperative_diagnosis", "assessment_plan"})
 
 
+# a diagnosis stated inline as the one at discharge ("at discharge: probable UTI", "final diagnosis: ...")
+_AT_DISCHARGE = re.compile(
+    r"\b(?:at|on|upon)\s+(?:the\s+time\s+of\s+)?discharge\b|\b(?:discharge|final)\s+(?:diagnos[ie]s|dx|impression)\b",
+    re.IGNORECASE,
+)
+
+
+def _at_discharge(ctx: Context, m) -> bool:
+    if ctx.analyzed is None:
+        return False
+    document = ctx.analyzed.document(m.document_id)
+    start, _ = document.sentence_at(m.start)
+    head = document.text[start : m.start]
+    found = list(_AT_DISCHARGE.finditer(head))
+    return bool(found) and ";" not in head[found[-1].end() :] and len(head) - found[-1].end() <= 40
+
+
 @rule("ocg.II.H.v2", "II.H (inpatient) / IV.H (outpatient)", "uncertain diagnoses by setting")
 def _uncertain_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # OCG II.H: "if the diagnosis documented at the time of discharge is qualified as probable,
@@ -231,7 +248,7 @@ def _uncertain_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         live = [m for m in cand.mentions if not m.negated and not m.family and not m.hypothetical]
         if not live or not all(m.uncertain for m in live):
             continue
-        if ctx.setting == "inpatient" and any(m.section in DISCHARGE_STATEMENT for m in live):
+        if ctx.setting == "inpatient" and any(m.section in DISCHARGE_STATEMENT or _at_discharge(ctx, m) for m in live):
             cand.rules.append(rule_id)
             cand.steps.append("uncertain diagnosis at discharge coded as if established (inpatient, OCG II.H)")
         elif ctx.setting == "inpatient":

@@ -128,12 +128,19 @@ def _remission(cands: list[Candidate], ctx: Context) -> list[Candidate]:
 _TREATED_FOR = re.compile(
     r"\b(?:after|following|s/p|status\s+post|post|underwent|had|treated\s+with|completed)\b[^.;]{0,60}?"
     r"\b(?:\w*ectomy|resection|excision|excised|resected|surgery|chemotherapy|radiation|radiotherapy|"
-    r"ablation|treatment|therapy)\b[^.;]{0,30}?\bfor\s+(?:\w+\s+){0,2}$",
+    r"ablation|treatment|therapy|TURBT|TURP|LEEP|transurethral\s+resection)\b[^.;]{0,30}?\bfor\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# the treatment told after the malignancy: "colon cancer (ascending colon) resected 6 years ago"
+_TREATED_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:was\s+|were\s+)?(?:resected|excised|removed|treated|eradicated|ablated|"
+    r"s/p\s+\w+ectomy|status\s+post\s+\w+ectomy)\b[^.;]{0,30}?\b(?:ago|in\s+(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _NO_DISEASE = re.compile(
     r"\bno\s+(?:\w+\s+)?(?:evidence|signs?)\s+of\s+(?:recurrence|recurrent\s+disease|residual\s+disease|disease|"
-    r"malignancy|cancer|recurrent\s+cancer)\b|\bNED\b|\b(?:disease|cancer|tumor)[- ]free\b",
+    r"malignancy|cancer|recurrent\s+cancer)\b|\bNED\b|\b(?:disease|cancer|tumor|recurrence)[- ]free\b"
+    r"|\bno\s+(?:local\s+|new\s+)?(?:recurrence|residual\s+(?:tumor|disease|cancer))\b",
     re.IGNORECASE,
 )
 _ONCOLOGIC = re.compile(r"\b(?:oncolog\w*|cancer|malignan\w*|tumor|surveillance)\b", re.IGNORECASE)
@@ -152,8 +159,10 @@ def _history_code(code: str, ctx: Context) -> str | None:
 def _treated_before(document, m: Mention) -> bool:
     """The mention is what a past operation or treatment was for ("3 years after right hemicolectomy
     for colon cancer")."""
-    s_start, _ = document.sentence_at(m.start)
-    return bool(_TREATED_FOR.search(document.text[max(s_start, m.start - 120) : m.start]))
+    s_start, s_end = document.sentence_at(m.start)
+    if _TREATED_FOR.search(document.text[max(s_start, m.start - 120) : m.start]):
+        return True
+    return bool(_TREATED_AFTER.match(document.text[m.end : s_end]))
 
 
 @rule(
@@ -337,7 +346,7 @@ def _lipoma(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
-# --- treatment directed at the secondary site ------------------------------------------------------------------------
+# --- treatment directed at the secondary site ----------------------------------------------------------------------
 
 SECONDARY_ID = "ocg.I.C.2.b.v1"
 _SECONDARY = ("C77", "C78", "C79")
@@ -393,3 +402,387 @@ def _secondary_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
             )
             return ordered
     return ordered
+
+
+# --- pain due to a neoplasm (OCG I.C.6.b.5) ------------------------------------------------------------------------
+
+NEOPLASM_PAIN_ID = "ocg.I.C.6.b.5.neoplasm-pain.v1"
+_PAIN_DUE = re.compile(
+    r"\b(?:pain|pains)\b[^.;]{0,25}?\b(?:due\s+to|from|secondary\s+to|related\s+to|caused\s+by|associated\s+with|"
+    r"because\s+of)\s+(?:(?:her|his|their|the|known|metastatic|widespread)\s+)*",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    NEOPLASM_PAIN_ID,
+    "I.C.6.b.5",
+    "pain documented as due to a malignancy or tumor is G89.3, whatever its acuity",
+    before="ocg.I.C.6.b.1.pain.v1",
+)
+def _neoplasm_pain(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.6.b.5: "Code G89.3 is assigned to pain documented as being related, associated or due to
+    # cancer, primary or secondary malignancy, or tumor.  This code is assigned regardless of whether
+    # the pain is acute or chronic."  First-listed when the encounter is for pain control (the pain
+    # sequencing rule, I.C.6.b.1.a), the neoplasm after it.
+    if ctx.analyzed is None or any(c.code == "G89.3" for c in cands) or ctx.index.get("G89.3") is None:
+        return cands
+    tumors = [c for c in cands if c.code.startswith(("C", "D0", "D1", "D2", "D3", "D4"))]
+    for tumor in tumors:
+        for m in tumor.mentions:
+            if not m.affirmed:
+                continue
+            document = ctx.analyzed.document(m.document_id)
+            s_start, _ = document.sentence_at(m.start)
+            head = document.text[max(s_start, m.start - 60) : m.start]
+            due = next((d for d in _PAIN_DUE.finditer(head) if d.end() == len(head)), None)
+            if due is None:
+                continue
+            start = max(s_start, m.start - 60) + due.start()
+            mention = Mention(
+                document_id=m.document_id,
+                start=start,
+                end=m.end,
+                text=document.text[start : m.end],
+                source="index",
+                term="Pain -> neoplasm related (acute) (chronic)",
+                score=1.0,
+                section=m.section,
+                words=len(document.text[start : m.end].split()),
+                share=1.0,
+                ref="Pain(s) -> neoplasm related (acute) (chronic) -> G89.3 (OCG I.C.6.b.5)",
+            )
+            # the pain's other codes (chronic pain G89.29, R52) are this pain's: G89.3 whatever its acuity
+            for other in [c for c in cands if c.code.startswith(("G89.1", "G89.2", "G89.4", "R52"))]:
+                if all(n.document_id == m.document_id and start <= n.start < m.end for n in other.mentions):
+                    _drop(cands, ctx, other, NEOPLASM_PAIN_ID, "pain due to the neoplasm: G89.3 (OCG I.C.6.b.5)")
+            cand = Candidate("G89.3", matched={"G89.3"}, mentions=[mention])
+            cand.confidence = max(fact_confidence(cand), tumor.confidence)
+            cand.rules.append(NEOPLASM_PAIN_ID)
+            cand.steps.append(f"pain due to {tumor.code} ({m.text!r}) -> G89.3 (OCG I.C.6.b.5)")
+            cands.append(cand)
+            return cands
+    return cands
+
+
+# --- metastasis wording: "metastases from X" names the primary, "metastatic X cancer to bone" the secondary --------
+
+METASTASIS_ID = "ocg.I.C.2.metastasis-wording.v1"
+_FROM = re.compile(r"\b(?:metastas[ie]s|metastatic\s+disease|mets)\s+from\b", re.IGNORECASE)
+_TO_BONE = re.compile(r"\b(?:metasta\w*|mets)\b[^.;]{0,40}?\bto\s+(?:the\s+)?(?:bone|bones|skeleton|spine)\b", re.I)
+
+
+def _to_bone(ctx: Context, m: Mention) -> bool:
+    """The bone mention is a metastasis's ("metastatic prostate cancer to bone", "bone metastases from")."""
+    document = ctx.analyzed.document(m.document_id)
+    s_start, _ = document.sentence_at(m.start)
+    text = document.text[max(s_start, m.start - 40) : m.end]
+    return bool(_FROM.search(m.text) or _TO_BONE.search(text))
+
+
+@rule(
+    METASTASIS_ID,
+    "I.C.2 (Alphabetic Index: Metastasis, metastatic -> from specified site: see Neoplasm, malignant, by site; "
+    "to specified site: see Neoplasm, secondary, by site)",
+    "'metastases from' a site names the primary; 'metastatic ... to bone' is secondary bone (C79.51), not primary",
+)
+def _metastasis_wording(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "Metastasis, metastatic -> from specified site -- see Neoplasm, malignant, by site; to
+    # specified site -- see Neoplasm, secondary, by site".  "Bone metastases from adenocarcinoma of
+    # the lung": the lung is the primary (C34.-), the bone the secondary site; not a secondary lung
+    # code, nor a primary bone code read from "metastases ... bone".
+    if ctx.analyzed is None:
+        return cands
+    secondary_bone = any(c.code == "C79.51" for c in cands)
+    for cand in list(cands):
+        live = [m for m in cand.mentions if m.affirmed]
+        if not live:
+            continue
+        if cand.code.startswith(("C77", "C78", "C79")) and all(_FROM.search(m.text) for m in live):
+            primary = next(
+                (
+                    c
+                    for c in cands
+                    if c is not cand
+                    and c.code.startswith("C")
+                    and not c.code.startswith(("C77", "C78", "C79"))
+                    and any(
+                        n.document_id == m.document_id and n.start < m.end and m.start < n.end
+                        for n in c.mentions
+                        for m in live
+                    )
+                ),
+                None,
+            )
+            if primary is not None:
+                _drop(cands, ctx, cand, METASTASIS_ID, f"'metastases from' names the primary site {primary.code}")
+        elif cand.code.startswith(("C40", "C41")) and all(_to_bone(ctx, m) for m in live):
+            if secondary_bone:
+                _drop(cands, ctx, cand, METASTASIS_ID, "metastases to bone: secondary C79.51, not a primary of bone")
+                continue
+            old = cand.code
+            cand.code = "C79.51"
+            cand.matched.add("C79.51")
+            cand.rules.append(METASTASIS_ID)
+            cand.steps.append(f"{old} -> C79.51: {live[0].text!r} is metastasis to bone (Index: Metastasis -> to bone)")
+            secondary_bone = True
+    return cands
+
+
+# --- pathological fracture due to a neoplasm (M84.5-) --------------------------------------------------------------
+
+PATHOLOGICAL_ID = "ocg.I.C.13.c.neoplastic-fracture.v1"
+PATHOLOGICAL_FIRST_ID = "ocg.I.C.2.c.neoplastic-fracture.sequence.v1"
+# traumatic fracture category -> M84.5- subcategory for (right, left, unspecified) side
+_PATHOLOGICAL_SITES = (
+    ("S72", ("M84.551", "M84.552", "M84.553")),
+    ("S42.2", ("M84.521", "M84.522", "M84.529")),
+    ("S42.3", ("M84.521", "M84.522", "M84.529")),
+    ("S42.4", ("M84.521", "M84.522", "M84.529")),
+    ("S82.1", ("M84.561", "M84.562", "M84.569")),
+    ("S82.2", ("M84.561", "M84.562", "M84.569")),
+    ("S82.3", ("M84.561", "M84.562", "M84.569")),
+    ("S82.4", ("M84.563", "M84.564", "M84.569")),
+    ("S32.4", ("M84.550", "M84.550", "M84.550")),
+    ("S32.5", ("M84.550", "M84.550", "M84.550")),
+    ("S32.8", ("M84.550", "M84.550", "M84.550")),
+    ("S32.0", ("M84.58X", "M84.58X", "M84.58X")),
+    ("S22.0", ("M84.58X", "M84.58X", "M84.58X")),
+    ("S12", ("M84.58X", "M84.58X", "M84.58X")),
+)
+_PATHOLOGIC = re.compile(r"\b(?:pathologic(?:al)?|insufficiency)\b[^.;]{0,40}$", re.IGNORECASE)
+_NEOPLASTIC_CAUSE = re.compile(
+    r"^[^.;]{0,80}?\b(?:due\s+to|from|secondary\s+to|caused\s+by|through|in|related\s+to)\b", re.IGNORECASE
+)
+
+
+@rule(
+    PATHOLOGICAL_ID,
+    "I.C.13.c, I.C.19.c.1 (Index: Fracture, pathological -> due to neoplastic disease M84.5-)",
+    "a pathological fracture due to a neoplasm is M84.5- by site and side, not the traumatic S code",
+)
+def _neoplastic_fracture(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "Fracture, pathological (pathologic) -> due to neoplastic disease NEC M84.50 -> femur
+    # M84.55- ...".  A fracture the note calls pathological, in the same sentence as the neoplasm it is
+    # due to, is not traumatic (I.C.19.c.1: a fracture not due to trauma is coded to M84.4-M84.6);
+    # its 7th character is the episode of care the S code carried.
+    if ctx.analyzed is None:
+        return cands
+    tumors = [c for c in cands if c.code.startswith(("C", "D0", "D3", "D4")) and any(m.affirmed for m in c.mentions)]
+    if not tumors:
+        return cands
+    for cand in [c for c in cands if c.code.startswith(("S72", "S42", "S82", "S32", "S22", "S12"))]:
+        site = next((t for prefix, t in _PATHOLOGICAL_SITES if cand.code.startswith(prefix)), None)
+        live = [m for m in cand.mentions if m.affirmed]
+        if site is None or not live:
+            continue
+        m = live[0]
+        document = ctx.analyzed.document(m.document_id)
+        s_start, s_end = document.sentence_at(m.start)
+        if not _PATHOLOGIC.search(document.text[max(s_start, m.start - 40) : m.start] + m.text[:20]):
+            continue
+        cause = next(
+            (
+                t
+                for t in tumors
+                for n in t.mentions
+                if n.document_id == m.document_id
+                and m.end <= n.start < s_end
+                and _NEOPLASTIC_CAUSE.match(document.text[m.end : n.start + 1])
+            ),
+            None,
+        )
+        if cause is None:
+            continue
+        words = m.text.lower()
+        base = site[0 if "right" in words else (1 if "left" in words else 2)]
+        seventh = cand.code[7] if len(cand.code) == 8 and cand.code[7] in "ADGKPS" else "A"
+        code = base + seventh
+        if ctx.index.get(code) is None:
+            continue
+        old = cand.code
+        cand.code = code
+        cand.matched.add(code)
+        cand.rules.append(PATHOLOGICAL_ID)
+        cand.steps.append(
+            f"{old} -> {code}: a pathological fracture due to {cause.code}; Index: Fracture, pathological -> due to "
+            "neoplastic disease M84.5- (OCG I.C.19.c.1)"
+        )
+    return cands
+
+
+# --- skin carcinoma by site (C44) ----------------------------------------------------------------------------------
+
+SKIN_SITE_ID = "ocg.I.C.2.skin-site.v1"
+# (site words, C44 subcategory prefix, how its last digit is chosen): "face" nose 1 / other 9;
+# "side" unspecified 1 / right 2 / left 9 (ear, limbs); "trunk" breast 1 / other 9; "" none
+SKIN_SITES = (
+    (r"nose|nasal\s+(?:tip|ala|bridge|sidewall)|ala|alar", "C44.3", "nose"),
+    (r"lip|vermilion", "C44.0", ""),
+    (r"ear|auricle|pinna|helix|external\s+(?:auditory\s+)?canal", "C44.2", "side"),
+    (r"cheek|forehead|temple|chin|jaw|brow|eyebrow|face|malar|nasolabial\s+fold|preauricular", "C44.3", "other"),
+    (r"scalp|neck", "C44.4", ""),
+    (r"breast", "C44.5", "breast"),
+    (r"back|chest|trunk|abdomen|abdominal\s+wall|flank|buttock|shoulder\s+blade|scapula", "C44.5", "other"),
+    (r"(?:upper\s+)?arm|forearm|elbow|wrist|hand|finger|thumb|shoulder", "C44.6", "side"),
+    (r"leg|thigh|knee|calf|shin|ankle|foot|toe|hip", "C44.7", "side"),
+)
+_SKIN_SITES = tuple(
+    (
+        re.compile(rf"\b(?:of|on|over|at|in)\s+(?:the\s+)?(?:(right|left)\s+)?(?:{p})\b", re.IGNORECASE),
+        prefix,
+        digit,
+    )
+    for p, prefix, digit in SKIN_SITES
+)
+_SKIN_LESION = re.compile(r"\b(?:lesion|lump|nodule|papule|plaque|growth|mass|ulcer|spot|carcinoma)\b", re.I)
+
+
+def _skin_site(text: str, start: int, end: int, kind: str) -> tuple[str, re.Match] | None:
+    for pattern, prefix, how in _SKIN_SITES:
+        match = pattern.search(text, start, end)
+        if match is None:
+            continue
+        side = (match.group(1) or "").lower()
+        if how == "side":
+            last = {"right": "2", "left": "9"}.get(side, "1")
+        else:
+            last = {"nose": "1", "other": "9", "breast": "1", "": ""}[how]
+            if how == "other" and prefix == "C44.5":
+                last = "9"
+        return f"{prefix}{kind}{last}", match
+    return None
+
+
+@rule(
+    SKIN_SITE_ID,
+    "I.C.2 (Neoplasm Table: skin, by site -> C44.-)",
+    "a basal / squamous cell carcinoma of skin by the site documented, not C44.9-",
+)
+def _skin_carcinoma_site(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Neoplasm Table: "skin NOS C44.9-; face C44.30-; nose (external) C44.3-; ear C44.2-; scalp C44.4-;
+    # trunk C44.5-; limb, upper C44.6-; lower C44.7-", the type of carcinoma by the 5th character
+    # (basal cell 1, squamous cell 2, other specified 9).  The site is the carcinoma's own ("basal
+    # cell carcinoma of the left cheek") or, where the note names one lesion site, that of the lesion
+    # the pathology proved to be the carcinoma ("excision of lesion of the nose; pathology: BCC").
+    if ctx.analyzed is None:
+        return cands
+    for cand in [c for c in cands if c.code.startswith("C44") and len(c.code) >= 6 and c.code[5] == "0"]:
+        # the Table's site row gives the unspecified type: the words name it ("squamous cell carcinoma")
+        words = " ".join(
+            ctx.analyzed.document(m.document_id).text[max(0, m.start - 15) : m.end] for m in cand.mentions if m.affirmed
+        ).lower()
+        kind = "1" if "basal cell" in words else ("2" if "squamous cell" in words else None)
+        code = cand.code[:5] + kind + cand.code[6:] if kind else None
+        if code and cand.code != "C44.90" and ctx.index.get(code) is not None and ctx.index.get(code).billable:
+            cand.steps.append(f"{cand.code} -> {code}: {'basal' if kind == '1' else 'squamous'} cell carcinoma")
+            cand.code = code
+            cand.matched.add(code)
+            cand.rules.append(SKIN_SITE_ID)
+    for cand in [c for c in cands if c.code in ("C44.90", "C44.91", "C44.92", "C44.99")]:
+        live = [m for m in cand.mentions if m.affirmed]
+        if not live:
+            continue
+        kind = cand.code[5]
+        m = live[0]
+        document = ctx.analyzed.document(m.document_id)
+        _, s_end = document.sentence_at(m.start)
+        found = _skin_site(document.text, m.end, min(s_end, m.end + 40), kind)
+        if found is None:
+            sites = {}
+            for start, end in document.sentences:
+                for lesion in _SKIN_LESION.finditer(document.text, start, end):
+                    site = _skin_site(document.text, lesion.end(), min(end, lesion.end() + 40), kind)
+                    if site is not None:
+                        sites.setdefault(site[0], site)
+            if len(sites) != 1:
+                continue
+            found = next(iter(sites.values()))
+        code, match = found
+        node = ctx.index.get(code)
+        if node is None or not node.billable or any(c.code == code for c in cands):
+            continue
+        old = cand.code
+        cand.code = code
+        cand.matched.add(code)
+        cand.rules.append(SKIN_SITE_ID)
+        cand.steps.append(f"{old} -> {code}: the skin site {match.group(0).strip()!r} (Neoplasm Table: skin, by site)")
+    return cands
+
+
+# --- a metastatic carcinoma found in a lesion of a named site (the secondary site) ---------------------------------
+
+METASTATIC_SITE_ID = "ocg.I.C.2.metastatic-lesion-site.v1"
+_METASTATIC = re.compile(
+    r"\bmetastatic\s+(?:(?:poorly|moderately|well)[- ]differentiated\s+|squamous\s+cell\s+|small\s+cell\s+|"
+    r"neuroendocrine\s+|mucinous\s+|signet[- ]ring\s+(?:cell\s+)?)*"
+    r"(?:carcinoma|adenocarcinoma|malignancy|cancer|neoplasm|melanoma)\b",
+    re.IGNORECASE,
+)
+# (site words of the lesion, secondary code): Neoplasm Table, Malignant Secondary column
+METASTATIC_SITES = (
+    (
+        r"spine|spinal|vertebra|vertebrae|vertebral|bone|bony|osseous|lytic|blastic|rib|ribs|femur|femoral|pelvis|"
+        r"iliac|ilium|sacrum|sacral|skull|humerus|humeral|acetabul\w*|scapula|sternum|[CTL]\d{1,2}",
+        "C79.51",
+    ),
+    (r"liver|hepatic", "C78.7"),
+    (r"brain|cerebral|cerebellar|frontal\s+lobe|parietal\s+lobe|temporal\s+lobe|occipital\s+lobe", "C79.31"),
+    (r"adrenal", "C79.70"),
+    (r"peritoneum|peritoneal|omentum|omental", "C78.6"),
+    (r"pleura|pleural", "C78.2"),
+)
+_METASTATIC_SITES = tuple((re.compile(rf"\b(?:{p})\b", re.IGNORECASE), code) for p, code in METASTATIC_SITES)
+_LESION = re.compile(
+    r"\b(?:lesion|lesions|mass|masses|nodule|nodules|tumor|biopsy|biopsied|resection|specimen)\b", re.I
+)
+
+
+@rule(
+    METASTATIC_SITE_ID,
+    "I.C.2 (Index: Carcinoma -> metastatic -> see Neoplasm, secondary, by site)",
+    "'metastatic carcinoma' found in a lesion of a named site: the secondary neoplasm of that site",
+)
+def _metastatic_lesion(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "Carcinoma ... metastatic -- see Neoplasm, secondary, by site".  The pathology of a
+    # lesion ("biopsy of the lytic lesion of the spine: metastatic carcinoma", "liver mass biopsy
+    # shows metastatic adenocarcinoma") places the secondary neoplasm at the lesion's site; the primary
+    # is coded from its own wording (C80.1 when the note says it is unknown, I.C.2.l).
+    if ctx.analyzed is None or any(c.code.startswith(("C77", "C78", "C79")) for c in cands):
+        return cands
+    for document in ctx.analyzed.documents:
+        for found in _METASTATIC.finditer(document.text):
+            assertion = document.assess((found.start(), found.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family or assertion.uncertain:
+                continue
+            start, _ = document.sentence_at(found.start())
+            head = document.text[start : found.start()]
+            lesion = _LESION.search(head)
+            if lesion is None:
+                continue
+            site = next(((p.search(head), code) for p, code in _METASTATIC_SITES if p.search(head)), None)
+            if site is None or ctx.index.get(site[1]) is None:
+                continue
+            match, code = site
+            mention = Mention(
+                document_id=document.document_id,
+                start=found.start(),
+                end=found.end(),
+                text=found.group(0),
+                source="index",
+                term="Carcinoma -> metastatic -> see Neoplasm, secondary, by site",
+                score=1.0,
+                section=document.section_at(found.start()).name,
+                words=len(found.group(0).split()),
+                share=1.0,
+                ref=f"Neoplasm, neoplastic -> {match.group(0)} -> Malignant Secondary -> {code}",
+            )
+            cand = Candidate(code, matched={code}, mentions=[mention])
+            cand.confidence = fact_confidence(cand)
+            cand.rules.append(METASTATIC_SITE_ID)
+            cand.steps.append(
+                f"{found.group(0)!r} in the lesion of {match.group(0)!r} -> secondary {code} (Neoplasm Table)"
+            )
+            cands.append(cand)
+            return cands
+    return cands

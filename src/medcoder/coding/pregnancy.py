@@ -468,7 +468,7 @@ _INCIDENTAL = re.compile(
 )
 _NEWBORN_START = re.compile(
     r"^\W*(?:newborn|neonat\w*|infant|baby|(?:single\s+)?live[\s-]?born\s+(?:male|female|infant)|"
-    r"(?:term|preterm|full[\s-]term)\s+(?:male|female|infant|newborn|neonate))\b",
+    r"(?:term|preterm|full[\s-]term)\s+(?:live[\s-]?born\s+)?(?:male|female|infant|newborn|neonate))\b",
     re.IGNORECASE,
 )
 _NEWBORN = re.compile(

@@ -196,3 +196,64 @@ def _severe_after_infection(ordered: list[Candidate], ctx: Context) -> list[Cand
     infection.rules.append(SEVERE_SEQUENCE_ID)
     infection.steps.append(f"sequenced before {severe.code}: the underlying systemic infection (OCG I.C.1.d.1.b)")
     return ordered
+
+
+SIRS_ID = "ocg.I.C.18.g.sirs.v1"
+# infections a SIRS can be the systemic response to (then it is sepsis, I.C.1.d): chapter 1, and the
+# localized infections of the other chapters
+_INFECTIONS = (
+    "A", "B", "J09", "J10", "J11", "J12", "J13", "J14", "J15", "J16", "J17", "J18", "J20", "J21", "J22", "J85", "J86",
+    "N39.0", "N10", "N30.0", "N41.0", "L02", "L03", "K35", "K57.0", "K57.2", "K57.4", "K57.8", "K63.0", "K65", "K75.0",
+    "K81.0", "K83.0", "M00", "M86", "I33", "G00", "G04", "T81.4", "T82.6", "T82.7", "T83.5", "T84.5", "T85.7", "R65.2",
+)  # fmt: skip
+_CRITERIA = re.compile(r"^\s*(?:criteria|score|positive\s+criteria)\b", re.IGNORECASE)
+
+
+@rule(
+    SIRS_ID,
+    "I.C.18.g, I.C.1.d (Index: Syndrome, systemic inflammatory response (SIRS), of non-infectious origin R65.1-)",
+    "SIRS is R65.1- only of a non-infectious process: not with an infection (that is sepsis), nor 'SIRS criteria'",
+)
+def _sirs(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.18.g: "The systemic inflammatory response syndrome (SIRS) can develop as a result of certain
+    # non-infectious disease processes, such as trauma, malignant neoplasm, or pancreatitis" -- R65.10 /
+    # R65.11 after the underlying condition.  Of an infection, the response is sepsis (I.C.1.d; R65.1
+    # Excludes1 sepsis); "meets SIRS criteria" is a screening finding, not a diagnosis.
+    sirs = [c for c in cands if c.code.startswith("R65.1")]
+    if not sirs:
+        return cands
+    infection = next((c for c in cands if c.code.startswith(_INFECTIONS) and any(m.affirmed for m in c.mentions)), None)
+    for cand in sirs:
+        if infection is not None:
+            _drop(
+                cands, ctx, cand, SIRS_ID, f"SIRS with the infection {infection.code}: sepsis, not R65.1- (OCG I.C.1.d)"
+            )
+            continue
+        if ctx.analyzed is not None and all(
+            _CRITERIA.match(ctx.analyzed.document(m.document_id).text[m.end : m.end + 30]) for m in cand.mentions
+        ):
+            _drop(cands, ctx, cand, SIRS_ID, "'SIRS criteria' are findings, not a diagnosis of SIRS (OCG I.C.18.g)")
+    return cands
+
+
+SIRS_SEQUENCE_ID = "ocg.I.C.18.g.sequence.v1"
+
+
+@rule(
+    SIRS_SEQUENCE_ID,
+    "I.C.18.g (Tabular R65.1: code first underlying condition)",
+    "SIRS of non-infectious origin after the condition it is the response to",
+    stage="sequence",
+)
+def _sirs_after_cause(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.18.g: "the code for the underlying condition, such as an injury, should be assigned,
+    # followed by code R65.10 or R65.11"; the Tabular's "code first underlying condition".
+    sirs = next((c for c in ordered if c.code.startswith("R65.1")), None)
+    cause = next((c for c in ordered if not c.code.startswith(("R", "Z"))), None)
+    if sirs is None or cause is None or ordered.index(cause) < ordered.index(sirs):
+        return ordered
+    ordered.remove(cause)
+    ordered.insert(ordered.index(sirs), cause)
+    cause.rules.append(SIRS_SEQUENCE_ID)
+    cause.steps.append(f"sequenced before {sirs.code}: the condition the SIRS is the response to (OCG I.C.18.g)")
+    return ordered
