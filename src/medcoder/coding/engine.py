@@ -20,17 +20,17 @@ from medcoder.coding import (
     admission,  # noqa: F401 - registers ocg.II.reason (the admission's / visit's stated reason first)
     cancelled,  # noqa: F401 - registers ocg.I.C.21.c.12.cancelled (Z53, procedure not carried out)
     cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
-    complications,  # noqa: F401 - registers ocg.I.B.16 / I.C.19.g complications of care, I.C.10.d.1 VAP
     circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
+    complications,  # noqa: F401 - registers ocg.I.B.16 / I.C.19.g complications of care, I.C.10.d.1 VAP
     diabetes,  # noqa: F401 - registers ocg.I.C.4.a (diabetes type, 'with', insulin, secondary diabetes)
     digestive,  # noqa: F401 - registers ocg.I.C.11.with_bleeding (K57 'with bleeding')
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above
     ear,  # noqa: F401 - registers ocg.I.C.8.otitis_rupture (H66.01- acute suppurative OM with rupture)
     encounters,  # noqa: F401 - registers ocg.I.C.21.c.13 (routine examinations), after pregnancy
     external,  # noqa: F401 - registers ocg.I.C.20 external causes (External Cause Index)
-    injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse
     eye,  # noqa: F401 - registers ocg.I.C.7.a.glaucoma (type, eye and stage)
     infections,  # noqa: F401 - registers ocg.I.C.1.a (AIDS, HIV first, R75), ocg.I.C.21.c.1 (exposure Z20)
+    injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse
     kidney,  # noqa: F401 - registers ocg.I.C.14.a.dialysis (Z99.2 dialysis status)
     musculoskeletal,  # noqa: F401 - registers ocg.I.B.13.bilateral, I.C.13.d.2 (M80), I.C.6.b.1 (pain)
     neoplasms,  # noqa: F401 - registers ocg.I.C.2.c.1 (D63.0), I.C.2.n remission, I.C.2.d (Z85, Z08), lipoma site

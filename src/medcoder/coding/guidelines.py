@@ -957,9 +957,7 @@ def _principal_key_v4(cand: Candidate, quiet: set[int]) -> tuple:
     status, (tier, stated, statement, start) = _principal_key(cand)
     if tier == 0:
         live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
-        first = min(
-            (m.statement, 0 if m.share >= 0.5 else 1, m.start) for m in live if m.section in PRINCIPAL_TIERS[0]
-        )
+        first = min((m.statement, 0 if m.share >= 0.5 else 1, m.start) for m in live if m.section in PRINCIPAL_TIERS[0])
         return (status, tier, first[0], first[1], id(cand) in quiet, first[2])
     return (status, tier, stated, id(cand) in quiet, statement, start)
 

@@ -147,7 +147,8 @@ def _normalise(label: str) -> str:
 # and made of word characters and a few joiners; the dictionary decides whether a candidate is a
 # header.
 _CANDIDATE = re.compile(
-    r"^[ \t]*(?P<line>[A-Za-z](?:[A-Za-z0-9 /&'()\-]|\.(?! ))" "{0,60}?)[ \t]*(?::|$)"
+    r"^[ \t]*(?P<line>[A-Za-z](?:[A-Za-z0-9 /&'()\-]|\.(?! ))"
+    "{0,60}?)[ \t]*(?::|$)"
     r"|(?:(?<=[.!?])|(?<=[.!?],)|(?<=[.!?] ,)|(?<=[.!?]  ,))[ \t]*(?P<glued>[A-Z][A-Za-z0-9 /&'()\-]{0,60}?)[ \t]*:"
     r"|(?:^|(?<=[.!?],))[ \t]*(?P<listed>[A-Z][A-Z0-9 /&'()\-]{2,60}?),[ \t]*(?=1\.)",
     re.MULTILINE,
