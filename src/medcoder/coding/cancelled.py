@@ -41,6 +41,15 @@ _NOT_DONE = re.compile(
     re.IGNORECASE,
 )
 _NOT_CANCELLED = re.compile(r"\bnot\s+(?:been\s+)?(?:cancel+ed|postponed)\b", re.IGNORECASE)
+_EARLIER = re.compile(
+    r"\b(?:ago|previously|earlier|last\s+(?:week|month|year|time|spring|summer|fall|winter)|"
+    r"in\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|\d{4}))\b",
+    re.IGNORECASE,
+)
+_GOING_AHEAD = re.compile(
+    r"\bproceed(?:ed|ing)?\s+with\b[^.;]*\btoday\b|\b(?:was|were)\s+performed\s+today\b|\bwent\s+ahead\b",
+    re.IGNORECASE,
+)
 _SMOKING = re.compile(r"\b(?:smok\w*|tobacco|cigarette\w*|nicotine)\b", re.IGNORECASE)
 _BELIEF = re.compile(r"\b(?:religio\w*|belief\w*|faith|jehovah|group\s+pressure)\b", re.IGNORECASE)
 _LEFT = re.compile(r"\bleft\s+(?:before|prior\s+to|without)\s+being\s+seen\b|\blwbs\b", re.IGNORECASE)
@@ -120,8 +129,8 @@ def _cancelled(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         for match in _NOT_DONE.finditer(text):
             start, end = document.sentence_at(match.start())
             sentence = text[start:end]
-            if _NOT_CANCELLED.search(sentence):
-                continue
+            if _NOT_CANCELLED.search(sentence) or _EARLIER.search(sentence) or _GOING_AHEAD.search(text):
+                continue  # not this encounter's: postponed "in March", or the procedure goes ahead today
             assertion = document.assess((match.start(), match.end()))
             if assertion.hypothetical or assertion.family or assertion.historical:
                 continue

@@ -341,9 +341,21 @@ def _body_system(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+# a consent's or counselling's list of risks is no event ("Risks including bleeding and accidental
+# puncture of the colon were discussed")
+_RISK_TALK = re.compile(
+    r"\b(?:risks?|consent\w*|discuss\w*|counsel\w*|explained|possible\s+complications?|complications?\s+(?:such\s+as|"
+    r"including|include))\b",
+    re.IGNORECASE,
+)
+
+
 def _live(document, span: tuple[int, int]) -> bool:
     a = document.assess(span)
-    return not (a.negated or a.family or a.hypothetical or a.uncertain)
+    if a.negated or a.family or a.hypothetical or a.uncertain or a.historical:
+        return False
+    start, end = document.sentence_at(span[0])
+    return not _RISK_TALK.search(document.text, start, end)
 
 
 # --- the infection a complication code asks for -------------------------------------------------------

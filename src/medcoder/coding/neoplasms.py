@@ -738,6 +738,9 @@ _LESION = re.compile(
 )
 
 
+_PAST_YEAR = re.compile(r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b\d+\s+(?:years?|months?)\s+ago\b", re.IGNORECASE)
+
+
 @rule(
     METASTATIC_SITE_ID,
     "I.C.2 (Index: Carcinoma -> metastatic -> see Neoplasm, secondary, by site)",
@@ -756,6 +759,8 @@ def _metastatic_lesion(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             if assertion.negated or assertion.hypothetical or assertion.family or assertion.uncertain:
                 continue
             start, _ = document.sentence_at(found.start())
+            if assertion.historical or _PAST_YEAR.search(document.text, start, found.start()):
+                continue  # "In 2015 a biopsy of a lytic lesion showed metastatic carcinoma": not current
             head = document.text[start : found.start()]
             lesion = _LESION.search(head)
             if lesion is None:

@@ -62,10 +62,12 @@ _MOTHER_RECORD = re.compile(
 )
 # ... nor an older child's ("an 11-month-old baby boy" having surgery): a newborn is 28 days old at most
 _OLDER = re.compile(
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ](?:month|year|yr)s?[- ]old\b"
-    r"|\b(?:[5-9]|\d\d+)[- ]weeks?[- ]old\b",
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]?(?:months?|mos?|years?|yrs?)"
+    r"[- ]old\b|\b\d+\s*(?:yo|y/o|y\.o\.|yrs?|years?)\b|\b(?:[5-9]|\d\d+)[- ]?(?:weeks?|wks?)[- ]old\b",
     re.IGNORECASE,
 )
+# where a baby named in the note is someone else's ("Lives with husband and their 3 week old baby girl")
+_NOT_THE_PATIENT = frozenset({"social_history", "family_history", "past_medical_history", "medications", "allergies"})
 _TRANSFERRED = re.compile(
     r"\b(?:transferred|transfer(?:red)?\s+in|admitted\s+from|transported)\b[^.;]{0,40}?"
     r"\b(?:from|on\s+day|day\s+\d+|of\s+life|outside|another|referring)\b|\btransferred\s+in\b",
@@ -90,9 +92,9 @@ def newborn_record(ctx: Context) -> tuple[object, re.Match] | None:
     for document in getattr(ctx.analyzed, "documents", []):
         if _MOTHER_RECORD.search(document.text) or _OLDER.search(document.text):
             return None
-        match = _NEWBORN_SUBJECT.search(document.text)
-        if match is not None:
-            return document, match
+        for match in _NEWBORN_SUBJECT.finditer(document.text):
+            if document.section_at(match.start()).name not in _NOT_THE_PATIENT:
+                return document, match
     return None
 
 

@@ -676,6 +676,15 @@ def maternal_state(ctx: Context) -> Maternal | None:
     return memo["maternal"]
 
 
+# the patient is a child (or a male infant): pregnancy words in the note are the mother's, at his or
+# her birth ("born at 39 weeks by cesarean"), not a pregnancy of the patient's
+_CHILD_SUBJECT = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[- ]?(?:months?|mos?|weeks?|wks?)[- ]old\b"
+    r"|\b(?:[1-8])[- ]?(?:years?|yrs?)[- ]old\b|\b(?:infant|baby|toddler)\s+boy\b|\bbirth\s+history\s*:",
+    re.IGNORECASE,
+)
+
+
 def _maternal_state(ctx: Context) -> Maternal | None:
     analyzed = ctx.analyzed
     documents = list(getattr(analyzed, "documents", []))
@@ -692,6 +701,8 @@ def _maternal_state(ctx: Context) -> Maternal | None:
         return state
     if age is not None and not 9 <= age <= 65:
         return None
+    if any(_CHILD_SUBJECT.search(d.text) for d in documents):
+        return None  # "3 month old boy ... BIRTH HISTORY: Born at 39 weeks by cesarean": the infant's birth
 
     negatives = {id(d): [m.span() for m in _scan(_NOT_PREGNANT).finditer(d.text)] for d in documents}
     for document, match in _find(documents, _PREGNANT, stated=False):

@@ -1,0 +1,64 @@
+"""False codes a read-only review of the chapter rules found on short realistic notes (2026-12-03):
+each note must not get the code the rule wrongly added."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.coding.helpers import codes, encounter, has
+
+NOTES = [
+    pytest.param(
+        "HPI: 32 yo F admitted with community acquired pneumonia.\n"
+        "SOCIAL HISTORY: Lives with husband and their 3 week old baby girl.\n"
+        "ASSESSMENT: Community acquired pneumonia.\n",
+        "inpatient",
+        ("Z38",),
+        "J18.9",
+        id="newborn-in-social-history-is-not-the-patient",
+    ),
+    pytest.param(
+        "HPI: 3 month old boy admitted with RSV bronchiolitis.\n"
+        "BIRTH HISTORY: Born at 39 weeks by cesarean, uncomplicated.\n"
+        "ASSESSMENT: RSV bronchiolitis.\n",
+        "inpatient",
+        ("O", "Z37", "Z3A"),
+        "J21.0",
+        id="an-infants-birth-history-is-no-pregnancy",
+    ),
+    pytest.param(
+        "PROCEDURE NOTE\nASSESSMENT: Screening colonoscopy; diverticulosis of the sigmoid colon.\n"
+        "CONSENT: Risks including bleeding, infection, and accidental puncture or perforation of the colon were "
+        "discussed and the patient agreed.\nFINDINGS: Sigmoid diverticulosis. No complications.\n",
+        "outpatient",
+        ("K91.7",),
+        None,
+        id="risks-discussed-at-consent-are-no-complication",
+    ),
+    pytest.param(
+        "HPI: His surgery was postponed in March because of an elevated hemoglobin A1c; A1c now 6.8.\n"
+        "ASSESSMENT: Primary osteoarthritis of right knee.\nPLAN: Proceed with right TKA today.\n",
+        "outpatient",
+        ("Z53",),
+        "M17.11",
+        id="a-past-postponement-is-no-procedure-not-carried-out",
+    ),
+    pytest.param(
+        "HPI: 64 yo F with breast cancer s/p mastectomy 2012. In 2015 a biopsy of a lytic lesion in the spine showed "
+        "metastatic carcinoma, treated with radiation; PET scans since 2017 show no evidence of disease.\n"
+        "ASSESSMENT: History of breast cancer, no evidence of disease.\n",
+        "outpatient",
+        ("C79",),
+        "Z85.3",
+        id="a-metastasis-of-years-ago-is-not-current",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "setting", "absent", "present"), NOTES)
+def test_review_false_code_not_reported(coder, text, setting, absent, present):
+    found = codes(coder.code(encounter(text, setting)))
+    for prefix in absent:
+        assert not has(found, prefix), found
+    if present:
+        assert present in found, found
