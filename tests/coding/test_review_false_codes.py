@@ -52,6 +52,14 @@ NOTES = [
         "Z85.3",
         id="a-metastasis-of-years-ago-is-not-current",
     ),
+    pytest.param(
+        "EXAM: Left TM bulging and erythematous, intact.\nASSESSMENT: Acute suppurative otitis media, left ear; "
+        "parents counseled to return for drainage which may indicate rupture of the tympanic membrane.\n",
+        "outpatient",
+        ("H66.01",),
+        "H66.002",
+        id="counselling-about-a-rupture-is-no-rupture",
+    ),
 ]
 
 

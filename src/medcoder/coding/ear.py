@@ -26,6 +26,9 @@ _RUPTURE = re.compile(
 )
 
 
+_MAY = re.compile(r"\b(?:may|might|could|would|if|return\s+for|signs?\s+of|watch\s+for|counsel\w*)\b", re.IGNORECASE)
+
+
 def _live(cand: Candidate) -> list[Mention]:
     return [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)]
 
@@ -50,10 +53,14 @@ def _otitis_rupture(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         for m in _live(cand):
             start, end, text = _clause(ctx, m)
             match = _RUPTURE.search(text)
-            if match and not re.search(
+            if match is None or re.search(
                 r"\b(?:no|without|intact)\b", text[max(0, match.start() - 25) : match.start()], re.I
             ):
-                spans.append((m.document_id, start, end))
+                continue
+            said = ctx.analyzed.document(m.document_id).assess((start + match.start(), start + match.end()))
+            if said.negated or said.hypothetical or said.uncertain or _MAY.search(text[: match.start()]):
+                continue  # "return for drainage, which may indicate rupture of the tympanic membrane"
+            spans.append((m.document_id, start, end))
         if not spans:
             continue
         target = "H66.01" + cand.code[6:]
