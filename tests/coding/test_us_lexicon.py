@@ -209,3 +209,10 @@ def test_lexicon_supplements_join_the_main_file_and_bad_ones_are_named(tmp_path)
     (tmp_path / "us_lexicon" / "broken.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match=r"us_lexicon/broken\.json"):
         load_lexicon(tmp_path)
+
+
+def test_every_lexicon_entry_says_where_in_its_source(lexicon: ClinicalLexicon) -> None:
+    """Each entry names its source and where in it (the Index path, the tabular term, the guideline):
+    package data that cannot say where it came from is not curated knowledge (DESIGN §8)."""
+    missing = [f"{e.code} {e.terms[0]!r}" for e in lexicon.entries if not e.ref.strip()]
+    assert not missing, missing[:10]

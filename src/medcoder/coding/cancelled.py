@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 
-from medcoder.coding.candidates import Candidate, Mention
-from medcoder.coding.features import fact_confidence
+from medcoder.coding.candidates import Candidate, matched_mention
+from medcoder.coding.features import rule_candidate
 from medcoder.coding.guidelines import Context, rule
 
 RULE_ID = "ocg.I.C.21.c.12.cancelled.v1"
@@ -137,24 +137,14 @@ def _cancelled(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             code, reason = _why(sentence, cands, document.document_id, (start, end))
             if ctx.index.get(code) is None:
                 return cands
-            section = document.section_at(match.start())
-            mention = Mention(
-                document_id=document.document_id,
-                start=match.start(),
-                end=match.end(),
-                text=match.group(0),
-                source="index",
-                term="Procedure (surgical) not done / not carried out",
-                score=1.0,
-                section=section.name,
-                words=len(match.group(0).split()),
-                share=1.0,
-                ref=f"Procedure (surgical) -> not done -> {code} {_TITLES[code]} (OCG I.C.21.c.12)",
+            mention = matched_mention(
+                document,
+                match,
+                "Procedure (surgical) not done / not carried out",
+                f"Procedure (surgical) -> not done -> {code} {_TITLES[code]} (OCG I.C.21.c.12)",
             )
-            cand = Candidate(code, matched={code}, mentions=[mention])
-            cand.confidence = fact_confidence(cand)
-            cand.rules.append(RULE_ID)
-            cand.steps.append(f"the planned procedure was not carried out: {reason} -> {code} (OCG I.C.21.c.12)")
+            why = f"the planned procedure was not carried out: {reason} -> {code} (OCG I.C.21.c.12)"
+            cand = rule_candidate(code, mention, RULE_ID, why)
             cands.append(cand)
             return cands
     return cands

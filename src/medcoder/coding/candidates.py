@@ -63,6 +63,25 @@ class Candidate:
         return max(pool, key=lambda m: (m.affirmed, m.score, -m.start)) if pool else None
 
 
+def matched_mention(document, match, term: str, ref: str) -> Mention:
+    """A mention a guideline rule found with a regular expression (``match``) in an analysed
+    document: the words it matched, their section, the Index path or guideline (``term``, ``ref``)
+    that makes them a code.  The rule has checked their assertion."""
+    return Mention(
+        document_id=document.document_id,
+        start=match.start(),
+        end=match.end(),
+        text=match.group(0),
+        source="index",
+        term=term,
+        score=1.0,
+        section=document.section_at(match.start()).name,
+        words=len(match.group(0).split()),
+        share=1.0,
+        ref=ref,
+    )
+
+
 def _span(text: str, toks, wanted: set[str], anchor: str | None) -> tuple[int, int]:
     hits = [t for t in toks if canonical((t.stem,))[0] in wanted and t.text not in STOPWORDS]
     if not hits:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from medcoder.coding.candidates import Candidate, Mention
-from medcoder.coding.features import fact_confidence
+from medcoder.coding.candidates import Candidate, Mention, matched_mention
+from medcoder.coding.features import fact_confidence, rule_candidate
 from medcoder.coding.guidelines import Context, _drop, matches_prefix, rule, rules_data
 
 RULE_ID = "ocg.I.C.21.c.13.v1"
@@ -157,24 +157,7 @@ _HYPERTENSIVE = ("I10", "I11", "I12", "I13", "I15", "I16", "O10", "O11", "O13", 
 
 
 def _finding(code: str, document, match: re.Match, term: str, ref: str, rule_id: str, step: str) -> Candidate:
-    mention = Mention(
-        document_id=document.document_id,
-        start=match.start(),
-        end=match.end(),
-        text=match.group(0),
-        source="index",
-        term=term,
-        score=1.0,
-        section=document.section_at(match.start()).name,
-        words=len(match.group(0).split()),
-        share=1.0,
-        ref=ref,
-    )
-    cand = Candidate(code, matched={code}, mentions=[mention])
-    cand.confidence = fact_confidence(cand)
-    cand.rules.append(rule_id)
-    cand.steps.append(step)
-    return cand
+    return rule_candidate(code, matched_mention(document, match, term, ref), rule_id, step)
 
 
 @rule(

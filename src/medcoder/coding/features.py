@@ -267,3 +267,13 @@ def fact_confidence(cand: Candidate) -> float:
         best = max(best, value)
     best += 0.02 * min(len({(m.document_id, m.start) for m in live}) - 1, 3)
     return max(0.0, min(best, 0.99))
+
+
+def rule_candidate(code: str, mention, rule_id: str, step: str) -> Candidate:
+    """A candidate a guideline rule adds (a Z code for the encounter's reason, a finding's code):
+    its one mention, the confidence of a stated fact, the rule and the step that explain it."""
+    cand = Candidate(code, matched={code}, mentions=[mention])
+    cand.confidence = fact_confidence(cand)
+    cand.rules.append(rule_id)
+    cand.steps.append(step)
+    return cand

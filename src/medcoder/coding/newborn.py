@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.candidates import Candidate, Mention, matched_mention
 from medcoder.coding.features import fact_confidence
 from medcoder.coding.guidelines import Context, _drop, rule
 
@@ -98,20 +98,7 @@ def newborn_record(ctx: Context) -> tuple[object, re.Match] | None:
     return None
 
 
-def _mention(document, match: re.Match, term: str, ref: str) -> Mention:
-    return Mention(
-        document_id=document.document_id,
-        start=match.start(),
-        end=match.end(),
-        text=match.group(0),
-        source="index",
-        term=term,
-        score=1.0,
-        section=document.section_at(match.start()).name,
-        words=len(match.group(0).split()),
-        share=1.0,
-        ref=ref,
-    )
+_mention = matched_mention
 
 
 def _new(code: str, mention: Mention, rule_id: str, step: str) -> Candidate:
