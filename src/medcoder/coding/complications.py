@@ -482,3 +482,96 @@ def _specify(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             )
             _add_partner(cands, cand, fact, picked, code, SPECIFY_ID, why)
     return cands
+
+
+# --- transplant complications (I.C.19.g.3) ---------------------------------------------------------------
+
+TRANSPLANT_ID = "ocg.I.C.19.g.3.transplant.v1"
+# I.C.19.g.3.a: "Codes under category T86, Complications of transplanted organs and tissue, are for use for
+# both complications and rejection of transplanted organs.  A transplant complication code is only assigned if
+# the complication affects the function of the transplanted organ."  The rejection, failure or infection of the
+# transplanted organ itself: "<Organ> transplant rejection | failure | infection" of the Tabular List.
+# Z94 (transplant status) Excludes1 "complications of transplanted organ or tissue".
+_ORGANS = (
+    ("heart-lung", r"heart[\s-]lung", "Z94.3"),
+    ("kidney", r"kidney|renal", "Z94.0"),
+    ("liver", r"liver|hepatic", "Z94.4"),
+    ("heart", r"heart|cardiac", "Z94.1"),
+    ("lung", r"lung|pulmonary", "Z94.2"),
+    ("bone marrow", r"bone marrow", "Z94.81"),
+    ("corneal", r"cornea|corneal", "Z94.7"),
+    ("intestine", r"intestine|intestinal|small bowel", "Z94.82"),
+)
+_ORGAN = "|".join(f"(?:{p})" for _, p, _ in _ORGANS)
+_GRAFT = r"(?:transplant|transplanted|allograft|graft)"
+_KIND = r"(?P<kind>rejection|failure|infection)"
+_TRANSPLANT_EVENT = re.compile(
+    rf"\b{_KIND} of (?:the |his |her |their |a )?(?:(?:transplanted|transplant|allograft) )?(?P<organ>{_ORGAN})"
+    rf"(?: {_GRAFT})?\b"
+    rf"|\b(?:{_GRAFT} )?(?P<organ2>{_ORGAN}) {_GRAFT} (?:(?:acute|chronic|hyperacute|cellular|antibody[\s-]mediated) )*"
+    rf"(?P<kind2>rejection|failure|infection)\b"
+    rf"|\b(?:transplanted|transplant) (?P<organ3>{_ORGAN}) (?P<kind3>rejection|failure|infection)\b",
+    re.IGNORECASE,
+)
+_TRANSPLANT_TITLE = re.compile(r"^(.+?) (?:transplant )?(rejection|failure|infection)$")
+
+
+def _transplant_codes(ctx: Context) -> dict[tuple[str, str], str]:
+    """(organ, rejection | failure | infection) -> the T86 code of that title."""
+    key = "transplant-codes"
+    if key not in ctx.cache:
+        table: dict[tuple[str, str], str] = {}
+        for code, node in ctx.index.nodes.items():
+            if code.startswith("T86") and (m := _TRANSPLANT_TITLE.match(node.description)):
+                table.setdefault((m.group(1).lower(), m.group(2).lower()), code)
+        ctx.cache[key] = table  # type: ignore[assignment]
+    return ctx.cache[key]  # type: ignore[return-value]
+
+
+@rule(
+    TRANSPLANT_ID,
+    "I.C.19.g.3.a (transplant complications: T86 when the complication affects the function of the transplanted "
+    "organ), Z94 Excludes1",
+    "rejection, failure or infection of the transplanted organ the note documents: its T86 code (not the "
+    "transplant status Z94 of that organ)",
+)
+def _transplant(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    from medcoder.coding.candidates import matched_mention
+    from medcoder.coding.features import rule_candidate
+
+    for document in ctx.analyzed.documents:
+        text = document.text
+        for m in _TRANSPLANT_EVENT.finditer(text):
+            organ_word = (m.group("organ") or m.group("organ2") or m.group("organ3")).lower()
+            kind = (m.group("kind") or m.group("kind2") or m.group("kind3")).lower()
+            if m.group("organ") and not re.search(_GRAFT, m.group(0), re.IGNORECASE):
+                continue  # "failure of the kidney": no transplant named
+            if not _live(document, m.span()):
+                continue
+            organ, _, status = next(o for o in _ORGANS if re.fullmatch(o[1], organ_word, re.IGNORECASE))
+            code = _transplant_codes(ctx).get((organ, kind))
+            resolution = ctx.index.resolve(code, document.attributes(m.span()).laterality) if code else None
+            if resolution is None or any(c.code == resolution.code for c in cands):
+                continue
+            mention = matched_mention(document, m, ctx.index.get(code).description, f"Tabular {code}")
+            cands.append(
+                rule_candidate(
+                    resolution.code,
+                    mention,
+                    TRANSPLANT_ID,
+                    f"{kind} of the transplanted {organ} ({m.group(0)!r}) -> {resolution.code} "
+                    f"({ctx.index.get(resolution.code).description}), OCG I.C.19.g.3.a",
+                )
+            )
+            for other in list(cands):
+                if other.code == status:
+                    _drop(
+                        cands,
+                        ctx,
+                        other,
+                        TRANSPLANT_ID,
+                        f"Z94 Excludes1 complications of the transplanted organ: {resolution.code}",
+                    )
+    return cands
