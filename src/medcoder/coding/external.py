@@ -23,7 +23,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from medcoder.coding import specificity, statements  # noqa: F401 - registered first
-from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.candidates import Candidate, matched_mention
+from medcoder.coding.features import rule_candidate
 from medcoder.coding.guidelines import Context, rule
 from medcoder.errors import MedcoderError
 
@@ -108,7 +109,8 @@ WORDING: tuple[Wording, ...] = (
     Wording(
         "Assault, bodily force",
         _re(
-            rf"\b(?:punched|kicked|beaten|beat up|slapped|shoved|head[\s-]butted)\b(?: \w+){{0,3}}? by {_PERSON}\b",
+            rf"\b(?:punched|kicked|beaten|beat up|slapped|shoved|head[\s-]butted|hit|struck|pushed|choked)\b"
+            rf"(?: \w+){{0,3}}? by {_PERSON}\b",
             r"\b(?:was|were|been|being) (?:physically )?assaulted\b",
         ),
         unless=re.compile(r"\bsexual\w*\b|\b(?:gun|knife|bat|weapon|pistol|rifle)\b", re.I),
@@ -315,28 +317,17 @@ def _external(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 if resolution is None or any(c.code == resolution.code for c in cands):
                     break
                 taken.add(code)
-                section = document.section_at(match.start())
-                mention = Mention(
-                    document_id=document.document_id,
-                    start=match.start(),
-                    end=match.end(),
-                    text=match.group(0),
-                    source="index",
-                    term=path,
-                    score=1.0,
-                    section=section.name,
-                    words=len(match.group(0).split()),
-                    section_title=section.title,
-                )
-                cand = Candidate(resolution.code, matched={code}, mentions=[mention])
-                cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
-                cand.rules.append(EXTERNAL_ID)
-                cand.steps.append(
+                cand = _add_cause(
+                    cands,
+                    document,
+                    match,
+                    path,
+                    resolution,
+                    injury,
                     f"External Cause Index: {path} -> {code}; how {injury.code} happened ({match.group(0)!r}), with "
-                    f"the injury's episode of care ({episode}) (OCG I.C.20, I.C.20.a.1)"
+                    f"the injury's episode of care ({episode}) (OCG I.C.20, I.C.20.a.1)",
                 )
-                cand.steps.extend(resolution.steps)
-                cands.append(cand)
+                cand.matched = {code}
                 break  # one cause per sentence: the first path it names
         if taken and episode == "initial" and not any(c.code.startswith("Y92") for c in cands):
             _place(cands, ctx, document, injury)
@@ -360,27 +351,173 @@ def _place(cands: list[Candidate], ctx: Context, document, injury: Candidate) ->
     resolution = ctx.index.resolve(code) if code else None
     if resolution is None or any(c.code == resolution.code for c in cands):
         return
-    section = document.section_at(match.start())
-    mention = Mention(
-        document_id=document.document_id,
-        start=match.start(),
-        end=match.end(),
-        text=match.group(0),
-        source="index",
-        term=path,
-        score=1.0,
-        section=section.name,
-        words=len(match.group(0).split()),
-        section_title=section.title,
-    )
-    cand = Candidate(resolution.code, matched={code}, mentions=[mention])
-    cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
-    cand.rules.append(EXTERNAL_ID)
-    cand.steps.append(
+    _add_cause(
+        cands,
+        document,
+        match,
+        path,
+        resolution,
+        injury,
         f"External Cause Index: {path} -> {resolution.code}; where {injury.code} happened ({match.group(0)!r}), "
-        "reported once, at the initial encounter (OCG I.C.20.b)"
+        "reported once, at the initial encounter (OCG I.C.20.b)",
     )
+
+
+def _add_cause(cands: list[Candidate], document, match, path: str, resolution, injury: Candidate, step: str):
+    """An external cause code (its Index path matched in the note) beside the injury it explains: the
+    injury's confidence a little lower, the rule and the step that explain it."""
+    mention = matched_mention(document, match, path, f"External Cause Index: {path}")
+    cand = rule_candidate(resolution.code, mention, EXTERNAL_ID, step)
+    cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
+    cand.steps.extend(s for s in resolution.steps if s not in cand.steps)
     cands.append(cand)
+    return cand
+
+
+ACTIVITY_ID = "ocg.I.C.20.c.activity.v1"
+STATUS_ID = "ocg.I.C.20.k.status.v1"
+# The activity as the note frames it: "while playing soccer", "during basketball practice", "injured skiing"
+_ACTIVITY_FRAME = re.compile(
+    r"\b(?:while|when|during|playing|doing|injured|hurt)\s+(?:(?:a|an|the|his|her|their|pickup|competitive|"
+    r"recreational|high school|college|club|game of|varsity|intramural)\s+)*$",
+    re.IGNORECASE,
+)
+# the sentence tells the injury's event (not "enjoys playing tennis" in the social history)
+_EVENT = re.compile(
+    r"\b(?:injur\w*|hurt|fell|falls?|falling|twist\w*|struck|hit|collid\w*|collision|tackled|landed|rolled|cut|"
+    r"sprain\w*|fractur\w*|lacerat\w*|tripped|slipped|kicked|jammed|accident)\b",
+    re.IGNORECASE,
+)
+_NOT_EVENT_SECTIONS = frozenset({"social_history", "family_history", "past_medical_history", "past_surgical_history"})
+_ACTIVITY_AFTER = re.compile(r"^\s+(?:game|practice|match|class|tournament|session|lesson)\b", re.IGNORECASE)
+# I.C.20.k: Y99 "used only once, at the initial encounter"; "Do not assign Y99.9 if the status is not stated".
+_STATUS = (
+    (
+        r"(?:injured |hurt )?(?:at|while at) work\b|on the job\b|while working\b|work[\s-]related (?:injury|accident)|"
+        r"workplace (?:injury|accident)|workers'? comp(?:ensation)?",
+        "External cause status, civilian activity done for income or pay",
+    ),
+    (r"on active duty|during military (?:training|exercises?|duty)", "External cause status, military activity"),
+    (r"while volunteering|volunteer (?:work|activity)", "External cause status, volunteer activity"),
+    (r"(?:leisure|recreational) activity|as a hobby", "External cause status, leisure activity"),
+)
+
+
+def _activity_terms(ctx: Context) -> list[tuple[str, str]]:
+    """(the activity's words, its External Cause Index path) of each "Activity, <x>" entry, longest first."""
+    key = "eindex:activity-terms"
+    if key not in ctx.cache:
+        try:
+            rows = ctx.kb.query(  # type: ignore[attr-defined]
+                "SELECT path FROM cm_index WHERE release_id = ? AND kind = 'eindex' AND path LIKE 'Activity, %' "
+                "AND code IS NOT NULL",
+                (ctx.index.release_id,),
+            )
+        except (sqlite3.Error, MedcoderError, AttributeError):
+            rows = []
+        terms = []
+        for (path,) in rows:
+            words = path[len("Activity, ") :]
+            if "," in words or re.search(r"\b(?:NEC|NOS)\b", words) or not re.fullmatch(r"[a-z][a-z -]+", words):
+                continue
+            terms.append((words, path))
+        ctx.cache[key] = sorted(terms, key=lambda t: -len(t[0]))  # type: ignore[assignment]
+    return ctx.cache[key]  # type: ignore[return-value]
+
+
+def _initial_injury(cands: list[Candidate]) -> Candidate | None:
+    """The current injury at its initial encounter an activity or status code goes with (none for a
+    poisoning, adverse effect or sequela: I.C.20.c)."""
+    injuries = [
+        c for c in cands if is_injury(c.code) and _seventh(c.code) == "A" and any(m.affirmed for m in c.mentions)
+    ]
+    return max(injuries, key=lambda c: c.confidence) if injuries else None
+
+
+@rule(
+    ACTIVITY_ID,
+    "I.C.20.c (activity code Y93: once, at the initial encounter; not for poisonings, adverse effects or sequela; "
+    "no Y93.9 when the activity is not stated)",
+    "the activity the patient was doing when injured, as the note says it ('while playing soccer'): the External "
+    "Cause Index 'Activity' code, once, with an injury at its initial encounter",
+)
+def _activity(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None or any(c.code.startswith("Y93") for c in cands):
+        return cands
+    injury = _initial_injury(cands)
+    if injury is None:
+        return cands
+    terms = _activity_terms(ctx)
+    if not terms:
+        return cands
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w, _ in terms) + r")\b", re.IGNORECASE)
+    for document in ctx.analyzed.documents:
+        text = document.text
+        for m in pattern.finditer(text):
+            lo, hi = document.sentence_at(m.start())
+            framed = _ACTIVITY_FRAME.search(text[lo : m.start()]) or _ACTIVITY_AFTER.match(text[m.end() :])
+            if not framed or not _EVENT.search(text, lo, hi) or not _asserted(document, m.start(), m.end(), lo):
+                continue
+            if document.section_at(m.start()).name in _NOT_EVENT_SECTIONS:
+                continue
+            path = next(p for w, p in terms if w.lower() == m.group(0).lower())
+            code = _index_code(ctx, path)
+            resolution = ctx.index.resolve(code) if code else None
+            if resolution is None:
+                continue
+            mention = matched_mention(document, m, path, f"External Cause Index: {path}")
+            cand = rule_candidate(
+                resolution.code,
+                mention,
+                ACTIVITY_ID,
+                f"External Cause Index: {path} -> {resolution.code}; what the patient was doing when {injury.code} "
+                "happened, reported once, at the initial encounter (OCG I.C.20.c)",
+            )
+            cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
+            cands.append(cand)
+            return cands
+    return cands
+
+
+@rule(
+    STATUS_ID,
+    "I.C.20.k (external cause status Y99: once, at the initial encounter, with the external cause codes; no Y99.9 "
+    "when the status is not stated)",
+    "the patient's status when injured, as the note says it (at work: Y99.0; military, volunteer, leisure), with "
+    "an external cause code of an injury at its initial encounter",
+)
+def _status(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None or any(c.code.startswith("Y99") for c in cands):
+        return cands
+    injury = _initial_injury(cands)
+    causes = [c for c in cands if c.code.startswith(("V", "W", "X")) or c.code[:3] in _CAUSE_Y]
+    if injury is None or not causes:
+        return cands
+    for document in ctx.analyzed.documents:
+        text = document.text
+        for words, path in _STATUS:
+            for m in re.finditer(rf"\b(?:{words})", text, re.IGNORECASE):
+                if not _asserted(document, m.start(), m.end(), document.sentence_at(m.start())[0]):
+                    continue
+                code = _index_code(ctx, path)
+                resolution = ctx.index.resolve(code) if code else None
+                if resolution is None:
+                    continue
+                mention = matched_mention(document, m, path, f"External Cause Index: {path}")
+                cand = rule_candidate(
+                    resolution.code,
+                    mention,
+                    STATUS_ID,
+                    f"External Cause Index: {path} -> {resolution.code}; the patient's status when {injury.code} "
+                    "happened, with the external cause code, once, at the initial encounter (OCG I.C.20.k)",
+                )
+                cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
+                cands.append(cand)
+                return cands
+    return cands
+
+
+_CAUSE_Y = frozenset(f"Y{n:02d}" for n in range(0, 39))
 
 
 @rule(
