@@ -20,7 +20,7 @@ from medcoder.coding.candidates import Candidate, Mention, matched_mention
 from medcoder.coding.features import fact_confidence, rule_candidate
 from medcoder.coding.guidelines import Context, _drop, matches_prefix, rule, rules_data
 
-RULE_ID = "ocg.I.C.21.c.13.v1"
+RULE_ID = "ocg.I.C.21.c.13.v2"
 SEQUENCE_ID = "ocg.I.C.21.c.13.sequence.v1"
 
 _EXAM = (
@@ -28,6 +28,7 @@ _EXAM = (
     r"well(?:[- ](?:adult|child|woman|man))?)"
     r"(?:\s+(?:adult|medical|health|physical|preventive|wellness|well))*"
     r"\s+(?:physical\s+exam(?:ination)?|physical|exam(?:ination)?|check[- ]?up|visit|evaluation)"
+    r"|well[- ](?:child|baby|infant)\s+(?:check|care)"
 )
 # the chief complaint naming the exam ("Annual exam.", "CHIEF COMPLAINT: Annual physical")
 _IN_COMPLAINT = re.compile(rf"\b{_EXAM}\b", re.IGNORECASE)
@@ -558,21 +559,99 @@ REASONS = (
     ),
     (
         "preop-cardiovascular",
-        r"\bpre-?operative\s+(?:cardiovascular|cardiac|cardiology)\s+(?:evaluation|examination|exam|clearance|assessment)\b",
+        r"\bpre-?op(?:erative)?\s+(?:cardiovascular|cardiac|cardiology)\s+(?:evaluation|examination|exam|clearance|assessment)\b",
         "Z01.810",
         "IV.M, I.C.21.c.13: Z01.810 Encounter for preprocedural cardiovascular examination",
     ),
     (
         "preop-respiratory",
-        r"\bpre-?operative\s+(?:respiratory|pulmonary)\s+(?:evaluation|examination|exam|clearance|assessment)\b",
+        r"\bpre-?op(?:erative)?\s+(?:respiratory|pulmonary)\s+(?:evaluation|examination|exam|clearance|assessment)\b",
         "Z01.811",
         "IV.M, I.C.21.c.13: Z01.811 Encounter for preprocedural respiratory examination",
     ),
     (
         "preop",
-        r"\bpre-?operative\s+(?:medical\s+)?(?:evaluation|examination|exam|clearance|assessment|physical)\b",
+        r"\bpre-?op(?:erative)?\s+(?:medical\s+)?(?:evaluation|examination|exam|clearance|assessment|physical)\b",
         "Z01.818",
         "IV.M, I.C.21.c.13: Z01.818 Encounter for other preprocedural examination",
+    ),
+    (
+        "preop-labs",
+        r"\bpre-?op(?:erative)?\s+(?:lab(?:oratory)?s?|blood\s*work|laboratory\s+(?:testing|tests|studies|work))\b",
+        "Z01.812",
+        "IV.M, I.C.21.c.13: Z01.812 Encounter for preprocedural laboratory examination",
+    ),
+    (
+        "sports-exam",
+        r"\b(?:sports?|athletic|pre-?participation)\s+(?:physical|exam(?:ination)?|evaluation|clearance)\b",
+        "Z02.5",
+        "I.C.21.c.13: Z02.5 Encounter for examination for participation in sport",
+    ),
+    (
+        "employment-exam",
+        r"\bpre-?employment\s+(?:physical|exam(?:ination)?|evaluation)\b",
+        "Z02.1",
+        "I.C.21.c.13: Z02.1 Encounter for pre-employment examination",
+    ),
+    (
+        "school-exam",
+        r"\b(?:school|college|preschool|kindergarten)(?:\s+(?:entry|entrance|admission))?\s+(?:physical|exam(?:ination)?)\b",
+        "Z02.0",
+        "I.C.21.c.13: Z02.0 Encounter for examination for admission to educational institution",
+    ),
+    (
+        "insurance-exam",
+        r"\b(?:life\s+)?insurance\s+(?:physical|exam(?:ination)?)\b",
+        "Z02.6",
+        "I.C.21.c.13: Z02.6 Encounter for examination for insurance purposes",
+    ),
+    (
+        "driving-exam",
+        r"\bdriver'?s'?\s+licen[cs]e\s+(?:physical|exam(?:ination)?|evaluation)\b",
+        "Z02.4",
+        "I.C.21.c.13: Z02.4 Encounter for examination for driving license",
+    ),
+    (
+        "disability-exam",
+        r"\bdisability\s+(?:determination|exam(?:ination)?)\b",
+        "Z02.71",
+        "I.C.21.c.13: Z02.71 Encounter for disability determination",
+    ),
+    (
+        "iud-reinsertion",
+        r"\b(?:IUD|intrauterine\s+(?:contraceptive\s+)?device)\s+(?:removal\s+and\s+(?:re-?insertion|replacement)|"
+        r"replacement|exchange)\b",
+        "Z30.433",
+        "I.C.21.c.11: Z30.433 Encounter for removal and reinsertion of intrauterine contraceptive device",
+    ),
+    (
+        "iud-insertion",
+        r"\b(?:IUD|intrauterine\s+(?:contraceptive\s+)?device)\s+(?:insertion|placement)\b"
+        r"|\b(?:insertion|placement)\s+of\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:IUD|intrauterine\s+(?:contraceptive\s+)?device)\b",
+        "Z30.430",
+        "I.C.21.c.11: Z30.430 Encounter for insertion of intrauterine contraceptive device",
+    ),
+    (
+        "iud-removal",
+        r"\b(?:IUD|intrauterine\s+(?:contraceptive\s+)?device)\s+removal\b"
+        r"|\bremoval\s+of\s+(?:an?\s+|the\s+|her\s+)?(?:[\w-]+\s+){0,2}(?:IUD|intrauterine\s+(?:contraceptive\s+)?device)\b",
+        "Z30.432",
+        "I.C.21.c.11: Z30.432 Encounter for removal of intrauterine contraceptive device",
+    ),
+    (
+        "contraceptive-pills",
+        r"\b(?:start|starting|initiat\w*|begin|initial\s+prescription\s+(?:of|for)|requesting|wants?\s+to\s+start)\s+"
+        r"(?:(?:on|the|an?|combined|combination|progestin-only)\s+)*(?:oral\s+contraceptive(?:\s+pills?)?|OCPs?|"
+        r"birth\s+control\s+pills?)\b",
+        "Z30.011",
+        "I.C.21.c.11: Z30.011 Encounter for initial prescription of contraceptive pills",
+    ),
+    (
+        "postpartum",
+        r"\b(?:routine\s+)?(?:\d+[- ]week\s+)?post-?partum\s+"
+        r"(?:visit|check(?:[- ]?up)?|follow[- ]?up|exam(?:ination)?)\b",
+        "Z39.2",
+        "I.C.21.c.11, I.C.15.p: Z39.2 Encounter for routine postpartum follow-up",
     ),
     (
         "surgical-dressing",
@@ -633,9 +712,23 @@ REASONS = (
         "I.C.21.c.7: Z48.02 Encounter for removal of sutures",
     ),
 )
-REASON_ID = "ocg.I.C.21.c.reason.v1"
+REASON_ID = "ocg.I.C.21.c.reason.v2"
 REASON_SEQUENCE_ID = "ocg.I.C.21.c.reason.sequence.v1"
 _REASONS = tuple((name, re.compile(pattern, re.IGNORECASE), code, ref) for name, pattern, code, ref in REASONS)
+
+
+def opening_sentences(document, section, n: int) -> list[tuple[int, int]]:
+    """The first ``n`` sentences of ``section``, its header label ("HPI:", "EXAM:") not counted as one."""
+    out = []
+    for start, end in document.sentences:
+        if end <= section.start or start >= section.end:
+            continue
+        if not out and re.fullmatch(r"[\w /&-]{1,40}:?", document.text[start:end].strip()):
+            continue  # the header alone
+        out.append((start, min(end, section.end)))
+        if len(out) == n:
+            break
+    return out
 
 
 def reason_spans(ctx: Context) -> list[tuple[object, object, int, int]]:
@@ -649,9 +742,7 @@ def reason_spans(ctx: Context) -> list[tuple[object, object, int, int]]:
             elif section.name == "unknown" and section.start == 0 and document.sentences:
                 spans = [document.sentences[0]]
             elif section.name in _PURPOSE_SECTIONS and document.sentences:
-                spans = [document.sentence_at(section.start)]  # the HPI's opening sentence
-                if spans[0][1] < section.end:
-                    spans.append(document.sentence_at(spans[0][1] + 1))
+                spans = opening_sentences(document, section, 2)  # the HPI's opening sentences
             else:
                 continue
             out.extend((document, section, start, end) for start, end in spans)
