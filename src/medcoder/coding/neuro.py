@@ -90,3 +90,194 @@ def _artery(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             _drop(cands, ctx, occlusion, ARTERY_ID, f"the occlusion that caused the infarction is part of {target}")
             break
     return cands
+
+
+# --- hemiplegia and monoplegia: the side the note names (OCG I.C.6.a) ---------------------------------
+
+SIDE_ID = "ocg.I.C.6.a.side.v1"
+# G81.x0, G83.1-G83.3 x0: "affecting unspecified side"
+_UNSIDED = ("G81.00", "G81.10", "G81.90", "G83.10", "G83.20", "G83.30")
+_SIDE_WORD = re.compile(
+    r"\b(?P<side>right|left)(?:[- ]sided)?\b(?! (?:hand(?:ed)?|dominant)\b)|\b(?P<abbr>R|L)(?=[- ]sided\b)", re.I
+)
+
+
+@rule(
+    SIDE_ID,
+    "I.C.6.a, I.B.13 (hemiplegia, hemiparesis and monoplegia: the side documented, dominant or nondominant by "
+    "handedness or the I.C.6.a defaults)",
+    "hemiplegia or monoplegia whose side the note names is coded with that side and its dominance",
+    before="ocg.I.C.6.a.dominance",
+)
+def _side(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    from medcoder.coding.cerebrovascular import _dominance_digit, _handedness
+
+    handed = _handedness(ctx)
+    for cand in [c for c in cands if c.code in _UNSIDED]:
+        sides = set()
+        for m in _live(cand):
+            document = ctx.analyzed.document(m.document_id)
+            start, end = document.sentence_at(m.start)
+            text = document.text
+            # the words of the mention's own clause: "left hemiparesis", "hemiplegia affecting the right side"
+            lo = max(start, m.start - 25)
+            stop = re.compile(r"[;.\n]|\band\b|\bwith\b").search(text, m.end, end)
+            hi = stop.start() if stop else end
+            for hit in _SIDE_WORD.finditer(text, lo, hi):
+                word = (hit.group("side") or hit.group("abbr")).lower()
+                sides.add("right" if word.startswith("r") else "left")
+        if len(sides) != 1:
+            continue
+        side = sides.pop()
+        target = cand.code[:-1] + _dominance_digit(side, handed)
+        node = ctx.index.get(target)
+        if node is None or not node.billable:
+            continue
+        cand.steps.append(
+            f"{cand.code} -> {target} ({node.description}): {side} side documented, "
+            f"{handed + '-handed' if handed in ('right', 'left') else handed or 'I.C.6.a default'} (OCG I.C.6.a)"
+        )
+        cand.code = target
+        cand.rules.append(SIDE_ID)
+    return cands
+
+
+# --- epilepsy and migraine: intractable, status (Tabular G40, G43) ------------------------------------
+
+INTRACTABLE_ID = "ocg.I.C.6.intractable.v1"
+# Tabular G40 and G43: "the following terms are to be considered equivalent to intractable:
+# pharmacoresistant (pharmacologically resistant), treatment resistant, refractory (medically) and
+# poorly controlled"
+_INTRACTABLE = re.compile(
+    r"\b(?<!not )(?<!non-)(?<!non)intractable\b|\bpharmaco-?resistant\b|\bpharmacologically resistant\b|"
+    r"\b(?:treatment|drug|medication|medically)[- ]resistant\b|\b(?:medically )?refractory\b|\bpoorly controlled\b",
+    re.I,
+)
+_NOT_INTRACTABLE = re.compile(r"\bnot intractable\b|\bnonintractable\b|\bnon-intractable\b", re.I)
+_STATUS = {"G40": re.compile(r"\bstatus epilepticus\b", re.I), "G43": re.compile(r"\bstatus migrainosus\b", re.I)}
+_NO_STATUS = re.compile(r"\b(?:without|no|not in|negative for)\s+(?:\w+\s+){0,2}status\b", re.I)
+_UNSPECIFIED_TYPE = {"G40": ("G40.90", "G40.91"), "G43": ("G43.90", "G43.91")}
+
+
+def _variant(ctx: Context, code: str, intractable: bool | None, status: bool | None) -> str | None:
+    """The code of the same type with the intractability / status asked (None: as it is), by the
+    Tabular titles of the codes beside it."""
+    node = ctx.index.get(code)
+    if node is None or len(code) < 7:
+        return None
+    best = code
+    for fifth in "01":
+        for sixth in "19":
+            other = code[:5] + fifth + sixth + code[7:]
+            other_node = ctx.index.get(other)
+            if other_node is None or not other_node.billable:
+                continue
+            title = other_node.description.lower()
+            if intractable is not None and (("not intractable" in title) == intractable or "intractable" not in title):
+                continue
+            if intractable is None and fifth != code[5]:
+                continue
+            if status is not None and (title.find(", with status") >= 0) != status:
+                continue
+            if status is None and sixth != code[6]:
+                continue
+            best = other
+    return best
+
+
+def _words(ctx: Context, cand: Candidate) -> list[str]:
+    out = []
+    for m in _live(cand):
+        document = ctx.analyzed.document(m.document_id)
+        start, end = document.sentence_at(m.start)
+        out.append(document.text[start:end])
+    return out
+
+
+@rule(
+    INTRACTABLE_ID,
+    "I.C.6, I.B.9 (Tabular G40, G43: intractable and its equivalents -- pharmacoresistant, treatment resistant, "
+    "refractory, poorly controlled; with / without status epilepticus or status migrainosus in one code)",
+    "epilepsy and migraine are coded intractable or not and with or without status as documented, in one code",
+    before="ocg.I.A.12.a",
+)
+def _intractable(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for category in ("G40", "G43"):
+        group = [c for c in cands if c.code.startswith(category) and len(c.code) == 7 and _live(c)]
+        if not group:
+            continue
+        # one disorder said in several codes: the unspecified type joins the documented type
+        typed = [c for c in group if not c.code.startswith(_UNSPECIFIED_TYPE[category])]
+        loose = [c for c in group if c.code.startswith(_UNSPECIFIED_TYPE[category])]
+        if len(typed) == 1 and loose:
+            for other in loose:
+                typed[0].mentions.extend(m for m in other.mentions if m not in typed[0].mentions)
+                typed[0].steps.append(f"{other.code} said of the same {category} disorder")
+                _drop(cands, ctx, other, INTRACTABLE_ID, f"the same disorder as {typed[0].code} (OCG I.B.9)")
+            group = typed
+        for cand in group:
+            sentences = _words(ctx, cand)
+            said = " ".join(sentences)
+            intractable = None
+            if _NOT_INTRACTABLE.search(said):
+                intractable = False
+            elif _INTRACTABLE.search(said):
+                intractable = True
+            status = None
+            if _STATUS[category].search(said) and not _NO_STATUS.search(said):
+                status = True
+            if intractable is None and status is None:
+                continue
+            target = _variant(ctx, cand.code, intractable, status)
+            if target is None or target == cand.code:
+                continue
+            node = ctx.index.get(target)
+            cand.steps.append(
+                f"{cand.code} -> {target} ({node.description}): as documented (Tabular {category}: intractable "
+                "equivalents; status)"
+            )
+            cand.code = target
+            cand.rules.append(INTRACTABLE_ID)
+    return cands
+
+
+# --- Parkinson's disease: dyskinesia and fluctuations (Tabular G20.A-, G20.B-) ---------------------------
+
+PARKINSON_ID = "ocg.I.C.6.parkinson.v1"
+_FLUCTUATION = re.compile(
+    r"\bfluctuat\w*|\bwearing[- ]off\b|\bwear[- ]off\b|\bon[- /]off\b|\boff (?:episodes?|periods?|time|states?)\b", re.I
+)
+_DYSKINESIA = re.compile(r"\bdyskinesias?\b", re.I)
+_NEGATED_BEFORE = re.compile(r"\b(?:without|no|denies|not|none)\b[\w\s,'-]{0,30}$", re.I)
+
+
+def _present(pattern: re.Pattern[str], sentence: str) -> bool:
+    return any(not _NEGATED_BEFORE.search(sentence[: hit.start()][-45:]) for hit in pattern.finditer(sentence))
+
+
+@rule(
+    PARKINSON_ID,
+    "I.C.6 (Tabular G20.A-, G20.B-: Parkinson's disease with or without dyskinesia, with or without "
+    "fluctuations, 'with OFF episodes')",
+    "Parkinson's disease is coded with the dyskinesia and the motor fluctuations documented with it",
+    before="ocg.I.A.12.a",
+)
+def _parkinson(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in [c for c in cands if c.code in ("G20.A1", "G20.A2", "G20.B1") and _live(c)]:
+        said = " ".join(_words(ctx, cand))
+        dyskinesia = cand.code.startswith("G20.B") or _present(_DYSKINESIA, said)
+        fluctuations = cand.code.endswith("2") or _present(_FLUCTUATION, said)
+        target = f"G20.{'B' if dyskinesia else 'A'}{'2' if fluctuations else '1'}"
+        if target == cand.code:
+            continue
+        node = ctx.index.get(target)
+        cand.steps.append(f"{cand.code} -> {target} ({node.description}): as documented (Tabular G20)")
+        cand.code = target
+        cand.rules.append(PARKINSON_ID)
+    return cands

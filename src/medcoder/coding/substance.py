@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.candidates import Candidate, Mention, matched_mention
+from medcoder.coding.features import rule_candidate
 from medcoder.coding.guidelines import Context, _drop, rule
 
 HIERARCHY_ID = "ocg.I.C.5.b.2.pattern.v1"
@@ -140,4 +141,77 @@ def _use(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             "substance use, uncomplicated, not stated by the provider as a diagnosis with a related condition "
             "(OCG I.C.5.b.3)",
         )
+    return cands
+
+
+# --- blood alcohol level (Y90.-) ----------------------------------------------------------------------
+
+BLOOD_ALCOHOL_ID = "ocg.I.C.5.b.blood_alcohol.v1"
+# "BAL 250", "blood alcohol level of 0.18%", "serum ethanol 312 mg/dL", "ethanol level: 145"
+_BAL = re.compile(
+    r"\b(?:blood alcohol (?:level|concentration|content)|BAL|BAC|(?:serum|blood|plasma) (?:ethanol|alcohol|etoh)"
+    r"(?: level| concentration)?|(?:ethanol|etoh|alcohol) (?:level|concentration))"
+    r"(?:\s+(?:on arrival|at presentation|in the ED|was|is|of|came back|returned))*\s*[:=]?\s*"
+    r"(?P<value>\d{1,3}(?:\.\d+)?|0?\.\d+)\s*(?P<unit>mg/dl|mg %|mg%|mg/100 ?ml|%|g/dl|mmol/l)?",
+    re.I,
+)
+# Y90.0-Y90.8: the upper bound (mg/100 ml) of each level
+_BAL_LEVELS = ((20, "Y90.0"), (40, "Y90.1"), (60, "Y90.2"), (80, "Y90.3"), (100, "Y90.4"), (120, "Y90.5"),
+               (200, "Y90.6"), (240, "Y90.7"))  # fmt: skip
+
+
+def _mg_per_100ml(value: float, unit: str | None) -> float | None:
+    unit = (unit or "").lower().replace(" ", "")
+    if unit in ("%", "g/dl"):
+        return value * 1000
+    if unit == "mmol/l":
+        return value * 4.6
+    if unit in ("mg/dl", "mg%", "mg/100ml"):
+        return value
+    if value < 1:  # "BAC 0.18": a percentage
+        return value * 1000
+    return value  # US laboratories report mg/dL
+
+
+@rule(
+    BLOOD_ALCOHOL_ID,
+    "I.B.14 (the blood alcohol level may be taken from other clinicians' documentation; the alcohol-related "
+    "condition must be the provider's) and Tabular F10 (use additional code for blood alcohol level, Y90.-)",
+    "a measured blood alcohol level beside the provider's alcohol-related disorder (F10) is its Y90 code",
+)
+def _blood_alcohol(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None or any(c.code.startswith("Y90") for c in cands):
+        return cands
+    alcohol = [c for c in cands if c.code.startswith("F10") and _live(c)]
+    if not alcohol:
+        return cands
+    for document in ctx.analyzed.documents:
+        for hit in _BAL.finditer(document.text):
+            before = document.text[max(0, hit.start() - 12) : hit.start()]
+            after = document.text[hit.end() : hit.end() + 15]
+            if re.search(r"[<>]\s*$", document.text[hit.start() : hit.start("value")]) or re.search(
+                r"\b(?:negative|undetectable|not detected|none detected)\b", after + before, re.I
+            ):
+                continue
+            level = _mg_per_100ml(float(hit.group("value")), hit.group("unit"))
+            if level is None or level <= 0 or level > 1500:
+                continue
+            code = next((c for bound, c in _BAL_LEVELS if level < bound), "Y90.8")
+            said = document.assess((hit.start(), hit.end()))
+            if said.negated or said.hypothetical or said.family:
+                continue
+            node = ctx.index.get(code)
+            if node is None:
+                return cands
+            mention = matched_mention(document, hit, hit.group(0), "Tabular F10: use additional code Y90.-")
+            cands.append(
+                rule_candidate(
+                    code,
+                    mention,
+                    BLOOD_ALCOHOL_ID,
+                    f"{code} ({node.description}): blood alcohol {level:g} mg/100 ml beside {alcohol[0].code} "
+                    "(Tabular F10 'use additional code', OCG I.B.14)",
+                )
+            )
+            return cands
     return cands
