@@ -513,6 +513,12 @@ _TRANSPLANT_EVENT = re.compile(
     rf"|\b(?:transplanted|transplant) (?P<organ3>{_ORGAN}) (?P<kind3>rejection|failure|infection)\b",
     re.IGNORECASE,
 )
+# the rejection talked about, not found ("discussed the signs of rejection", "monitor for rejection")
+_TALK = re.compile(
+    r"\b(?:discuss\w*|educat\w*|counsel\w*|reviewed|signs? (?:and symptoms )?of|symptoms of|risks? of|watch for|"
+    r"monitor(?:ing)? for|prevent\w*|prophylaxis)\b",
+    re.IGNORECASE,
+)
 _TRANSPLANT_TITLE = re.compile(r"^(.+?) (?:transplant )?(rejection|failure|infection)$")
 
 
@@ -548,7 +554,7 @@ def _transplant(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             kind = (m.group("kind") or m.group("kind2") or m.group("kind3")).lower()
             if m.group("organ") and not re.search(_GRAFT, m.group(0), re.IGNORECASE):
                 continue  # "failure of the kidney": no transplant named
-            if not _live(document, m.span()):
+            if not _live(document, m.span()) or _TALK.search(text, document.sentence_at(m.start())[0], m.start()):
                 continue
             organ, _, status = next(o for o in _ORGANS if re.fullmatch(o[1], organ_word, re.IGNORECASE))
             code = _transplant_codes(ctx).get((organ, kind))
