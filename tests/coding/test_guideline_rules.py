@@ -806,6 +806,7 @@ COVERED_ELSEWHERE = {
     "ocg.I.C.20.sequence": "tests/coding/test_external_causes.py",
     "ocg.I.B.3.specificity": "tests/coding/test_facts.py",
     "ocg.I.B.3.subsumed": "tests/coding/test_facts.py",
+    "ocg.I.C.2.metastatic-primary": "tests/coding/test_neoplasm_table.py",
 }
 
 

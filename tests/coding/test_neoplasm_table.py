@@ -43,3 +43,67 @@ def test_neoplasm_table_a_sub_site_alone_is_no_organ(table_coder: Coder) -> None
     # the table's "paraurethral, gland" row does not make every "gland" a paraurethral gland (D30.8)
     found = codes(table_coder.code(encounter("ASSESSMENT AND PLAN:\n1. Adenoma of the adrenal gland.\n")))
     assert not has(found, "D30"), found
+
+
+def test_morphology_word_by_site_and_organ_over_skin(table_coder: Coder) -> None:
+    # Index: "Fibroadenoma -> specified site -- see Neoplasm, benign, by site": the breast's row
+    # (D24.-), not "skin NOS, breast" (D23.5); "Glioblastoma -> specified site -- see Neoplasm,
+    # malignant, by site"
+    found = codes(table_coder.code(encounter("ASSESSMENT AND PLAN:\n1. Fibroadenoma of the left breast.\n")))
+    assert has(found, "D24.2") and not has(found, "D23"), found
+    found = codes(table_coder.code(encounter("ASSESSMENT AND PLAN:\n1. Glioblastoma of the right temporal lobe.\n")))
+    assert has(found, "C71.2"), found
+
+
+def test_postoperative_fibroadenoma_not_the_mass(table_coder: Coder) -> None:
+    # OCG IV.N: the postoperative diagnosis, the most definitive, not the mass the procedure line names
+    note = (
+        "OPERATIVE REPORT\nPREOPERATIVE DIAGNOSIS: Left breast mass.\n"
+        "POSTOPERATIVE DIAGNOSIS: Fibroadenoma of the left breast.\nPROCEDURE: Excision of left breast mass.\n"
+    )
+    found = codes(table_coder.code(encounter(note)))
+    assert has(found, "D24.2") and not has(found, "N63"), found
+
+
+@pytest.mark.parametrize(
+    ("note", "present", "absent"),
+    [
+        # Index: "Metastasis, metastatic -> from specified site -- see Neoplasm, malignant, by site":
+        # the colon is the primary; no secondary site named: C79.9 ("Metastatic cancer NOS")
+        ("1. Metastatic colon cancer on palliative FOLFIRI.", ("C18.9", "C79.9"), ("C78.5",)),
+        # the secondary site named: its code, no C79.9
+        (
+            "1. Anemia due to metastatic colon cancer.\n2. Adenocarcinoma of the sigmoid colon with metastases to the "
+            "liver.",
+            ("C18.7", "C78.7", "D63.0"),
+            ("C78.5", "C79.9", "C18.9"),
+        ),
+        # "metastatic to the colon" is the secondary of the colon
+        ("1. Ovarian cancer metastatic to the colon.", ("C56.9", "C78.5"), ()),
+    ],
+)
+def test_metastatic_site_cancer_is_the_primary(table_coder: Coder, note, present, absent) -> None:
+    found = codes(table_coder.code(encounter(f"DISCHARGE DIAGNOSES:\n{note}\n", "inpatient")))
+    for code in present:
+        assert has(found, code), (code, found)
+    for code in absent:
+        assert not has(found, code), (code, found)
+
+
+def test_metastatic_primary_rule_off_keeps_the_secondary(shared_dir, tmp_path_factory) -> None:
+    # the companion of the rule case: switched off the way a site convention does it
+    from medcoder.codesets.install import install
+    from medcoder.codesets.kb import KnowledgeBase
+    from medcoder.coding.sitemodel import SiteModel
+
+    home = tmp_path_factory.mktemp("neoplasm-home-off")
+    with medcoder_home(home):
+        install(shared_dir / "codesets/icd10cm/2026")
+        kb = KnowledgeBase.open()
+    try:
+        model = SiteModel(n_docs=0, code_docs={}, assoc={})
+        model.conventions = {"ocg.I.C.2.metastatic-primary": False}
+        found = codes(Coder(kb, model=model).code(encounter("DISCHARGE DIAGNOSES:\n1. Metastatic colon cancer.\n")))
+        assert has(found, "C78.5"), found
+    finally:
+        kb.close()

@@ -164,7 +164,15 @@ NOT_DONE = [
     "She has a history of appendectomy.",
     "Prior cholecystectomy.",
     "We will schedule an MRI of the brain if symptoms persist.",
+    # dated before this encounter
+    "Wound infection of the incision after a laparoscopic cholecystectomy 10 days ago.",
+    "She had a total abdominal hysterectomy in 2015 for fibroids.",
 ]
+
+
+def test_procedure_of_this_stay_still_coded(assigner: PcsAssigner) -> None:
+    # a date of this stay is no earlier encounter
+    assert "0DTJ4ZZ" in codes(run(assigner, "Laparoscopic appendectomy was performed on hospital day 2."))
 
 
 @pytest.mark.parametrize("text", NOT_DONE)

@@ -791,3 +791,148 @@ def _metastatic_lesion(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             cands.append(cand)
             return cands
     return cands
+
+
+# --- "metastatic colon cancer": a primary that has spread, not a secondary of the colon ----------------------------
+
+METASTATIC_PRIMARY_ID = "ocg.I.C.2.metastatic-primary.v1"
+# "metastatic <site words> <malignancy word>": the malignancy word right after the site makes the
+# site the cancer's own (the primary); "metastatic to the colon" / "colon metastasis" is the secondary
+_METASTATIC_PRIMARY = re.compile(
+    r"\bmetastatic\s+(?:[a-z-]+\s+){0,3}?(?:cancer|carcinoma|adenocarcinoma|malignancy|melanoma|sarcoma)\b",
+    re.IGNORECASE,
+)
+_TO_SITE = re.compile(r"\s+(?:metastatic\s+)?(?:to|in|into|involving)\s+(?:the\s+)?\w", re.IGNORECASE)
+
+
+@rule(
+    METASTATIC_PRIMARY_ID,
+    "I.C.2 (Index: Metastasis, metastatic -> from specified site: see Neoplasm, malignant, by site; "
+    "C79.9 inclusion term 'Metastatic cancer NOS')",
+    "'metastatic <site> cancer' is the primary of that site that has spread (C79.9 when no secondary site is "
+    "documented), not a secondary neoplasm of the site",
+)
+def _metastatic_primary(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "Metastatic colon cancer", "metastatic prostate cancer": the cancer of the colon (prostate) has
+    # metastasised -- the site is the primary's (Index: Metastasis -> from specified site -- see
+    # Neoplasm, malignant, by site); only "metastatic to" (or "metastases of") a site is secondary.
+    # Where the note names no secondary site, the spread is C79.9 (inclusion term "Metastatic cancer
+    # NOS"); where it does ("with metastases to the liver"), that site's code says it all.
+    if ctx.analyzed is None:
+        return cands
+    for cand in [c for c in cands if c.code.startswith(_SECONDARY)]:
+        live = [m for m in cand.mentions if m.affirmed]
+        if not live:
+            continue
+        primaries = []
+        named = False
+        for m in live:
+            document = ctx.analyzed.document(m.document_id)
+            start, end = document.sentence_at(m.start)
+            match = next(
+                (
+                    x
+                    for x in _METASTATIC_PRIMARY.finditer(document.text, start, end)
+                    if x.start() <= m.start and m.end <= x.end()
+                ),
+                None,
+            )
+            primary = match and next(
+                (
+                    c
+                    for c in cands
+                    if _malignant(c.code)
+                    and not c.code.startswith(_SECONDARY)
+                    and any(
+                        n.document_id == m.document_id and match.start() <= n.start < match.end() for n in c.mentions
+                    )
+                ),
+                None,
+            )
+            if primary is None:
+                break
+            primaries.append(primary)
+            # "metastatic prostate cancer to bone": the sentence names the secondary site
+            named |= bool(_TO_SITE.match(document.text, match.end()))
+        else:
+            others = [c for c in cands if c is not cand and c.code.startswith(_SECONDARY)]
+            if others or named or any(c.code == "C79.9" for c in cands):
+                _drop(
+                    cands,
+                    ctx,
+                    cand,
+                    METASTATIC_PRIMARY_ID,
+                    f"not coded: 'metastatic ... cancer' names the primary {primaries[0].code}; the metastases are "
+                    f"coded by their site ({', '.join(c.code for c in others) or 'as the note names it'})",
+                )
+                continue
+            old = cand.code
+            cand.code = "C79.9"
+            cand.matched.add("C79.9")
+            cand.rules.append(METASTATIC_PRIMARY_ID)
+            cand.steps.append(
+                f"{old} -> C79.9: {live[0].text!r} is the primary {primaries[0].code} that has spread, to no "
+                "documented site (C79.9 inclusion term 'Metastatic cancer NOS')"
+            )
+    return cands
+
+
+# --- one primary: "colon cancer" and "adenocarcinoma of the sigmoid colon" are one malignancy ----------------------
+
+ONE_PRIMARY_ID = "ocg.I.C.2.one-primary-site.v1"
+_SEVERAL_PRIMARIES = re.compile(
+    r"\b(?:synchronous|metachronous|second\s+primary|two\s+(?:separate\s+)?primar\w*|multiple\s+primar\w*|"
+    r"separate\s+primar\w*|multifocal|multicentric|bilateral)\b",
+    re.IGNORECASE,
+)
+_SIDE = re.compile(r"\b(right|left)\b", re.IGNORECASE)
+
+
+@rule(
+    ONE_PRIMARY_ID,
+    "I.C.2, I.B.2-3, I.A.9.a (unspecified codes only when nothing more specific is documented)",
+    "a malignancy of an unspecified part of a site beside the same site's specified part is one neoplasm: the "
+    "specific code",
+)
+def _one_primary(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "1. Anemia due to metastatic colon cancer. 2. Adenocarcinoma of the sigmoid colon": one cancer,
+    # worded twice -- C18.7, not C18.9 beside it.  The title of C18.9 (C34.90, C50.919 ...) says the
+    # part is unspecified; here the note specifies it.  Two primaries of one organ are coded as such
+    # only when the note says so ("synchronous", "second primary"), and a right and a left organ are
+    # two sites.
+    if ctx.analyzed is None:
+        return cands
+    texts = " ".join(ctx.analyzed.document(m.document_id).text for c in cands for m in c.mentions[:1])
+    if _SEVERAL_PRIMARIES.search(texts):
+        return cands
+    for cand in list(cands):
+        if not _malignant(cand.code) or cand.code.startswith((*_SECONDARY, "C80")) or cand not in cands:
+            continue
+        node = ctx.index.get(cand.code)
+        if node is None or "unspecified" not in node.description.lower() or not any(m.affirmed for m in cand.mentions):
+            continue
+        side = _SIDE.search(node.description)
+        for other in cands:
+            if other is cand or other.code[:3] != cand.code[:3] or not any(m.affirmed for m in other.mentions):
+                continue
+            other_node = ctx.index.get(other.code)
+            if other_node is None or "unspecified site" in other_node.description.lower():
+                continue
+            other_side = _SIDE.search(other_node.description)
+            if side and other_side and side.group(1).lower() != other_side.group(1).lower():
+                continue
+            if other_node.description.lower().count("unspecified") >= node.description.lower().count("unspecified"):
+                continue
+            other.mentions.extend(m for m in cand.mentions if m not in other.mentions)
+            other.rules.append(ONE_PRIMARY_ID)
+            other.steps.append(f"also documented as {cand.code} in less specific words: one malignancy (OCG I.B.3)")
+            _drop(
+                cands,
+                ctx,
+                cand,
+                ONE_PRIMARY_ID,
+                f"not coded: the same malignancy as {other.code}, whose part of the site the note specifies "
+                "(OCG I.B.3, I.A.9.a)",
+            )
+            break
+    return cands

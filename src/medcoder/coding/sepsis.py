@@ -257,3 +257,54 @@ def _sirs_after_cause(ordered: list[Candidate], ctx: Context) -> list[Candidate]
     cause.rules.append(SIRS_SEQUENCE_ID)
     cause.steps.append(f"sequenced before {sirs.code}: the condition the SIRS is the response to (OCG I.C.18.g)")
     return ordered
+
+
+# --- sepsis present on admission with a localized infection: the systemic infection first ---------------------------
+
+SEPSIS_FIRST_ID = "ocg.I.C.1.d.4.sequence.v1"
+# the localized infections (not the systemic ones) a sepsis can come with
+_LOCALIZED = tuple(p for p in _INFECTIONS if p not in ("A", "B", "R65.2") and not p.startswith("T"))
+_AFTER_ADMISSION = re.compile(
+    r"\b(?:not\s+present\s+on\s+admission|developed\s+(?:on|after|during)|after\s+(?:the\s+)?admission|"
+    r"hospital[- ](?:day|acquired)|(?:post-?operative|hospital)\s+day\s+\d+|on\s+day\s+\d+\s+of|"
+    r"during\s+(?:the|his|her|this)\s+(?:stay|hospitalization|hospital\s+stay|admission)|poa[:\s]+n\b)",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    SEPSIS_FIRST_ID,
+    "I.C.1.d.4 (sepsis and a localized infection)",
+    "sepsis present on admission with a localized infection: the systemic infection first, the localized infection "
+    "after it",
+    stage="sequence",
+)
+def _sepsis_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.1.d.4: "If the reason for admission is sepsis or severe sepsis and a localized infection,
+    # such as pneumonia or cellulitis, a code(s) for the underlying systemic infection should be
+    # assigned first and the code for the localized infection should be assigned as a secondary
+    # diagnosis.  If the patient is admitted with a localized infection, such as pneumonia, and sepsis
+    # / severe sepsis doesn't develop until after admission, the localized infection should be assigned
+    # first, followed by the appropriate sepsis/severe sepsis codes."  Only when a localized infection
+    # is what the list puts first: a non-infectious condition leading to the sepsis (I.C.1.d.6), a
+    # postprocedural infection (I.C.1.d.5.b) and the obstetric, newborn and HIV rules keep their order.
+    if not ordered or not ordered[0].code.startswith(_LOCALIZED):
+        return ordered
+    sepsis = next((c for c in ordered if c.code.startswith(_SEPSIS)), None)
+    if sepsis is None or ctx.analyzed is None:
+        return ordered
+    live = [m for m in sepsis.mentions if m.affirmed]
+    if not live:
+        return ordered
+    for m in live:
+        document = ctx.analyzed.document(m.document_id)
+        start, end = document.sentence_at(m.start)
+        if _AFTER_ADMISSION.search(document.text[start:end]):
+            return ordered  # sepsis that developed after admission: the localized infection stays principal
+    ordered.remove(sepsis)
+    ordered.insert(0, sepsis)
+    sepsis.rules.append(SEPSIS_FIRST_ID)
+    sepsis.steps.append(
+        f"sequenced before the localized infection {ordered[1].code}: sepsis present on admission (OCG I.C.1.d.4)"
+    )
+    return ordered

@@ -219,12 +219,12 @@ def _explained_symptoms(cands: list[Candidate], ctx: Context) -> list[Candidate]
 
 @rule(
     "ocg.IV.M.postoperative.v1",
-    "IV.M, II (the postoperative diagnosis is the most definitive)",
+    "IV.N, II (the postoperative diagnosis is the most definitive)",
     "a preoperative diagnosis the postoperative diagnosis does not repeat is not coded",
     before=COMBINING_RULES,
 )
 def _postoperative(cands: list[Candidate], ctx: Context) -> list[Candidate]:
-    # OCG IV.M: when the postoperative diagnosis differs from the preoperative one, the
+    # OCG IV.N (ambulatory surgery): when the postoperative diagnosis differs from the preoperative one, the
     # postoperative diagnosis is coded, since it is the most definitive ("acute appendicitis" before,
     # "acute appendicitis with localized peritonitis" after: K35.30, not also K35.80).
     if not any(m.section == "postoperative_diagnosis" for c in cands for m in _live(c)):
@@ -238,6 +238,45 @@ def _postoperative(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 cand,
                 "ocg.IV.M.postoperative.v1",
                 "not coded: only in the preoperative diagnosis; the postoperative diagnosis is the most definitive "
-                "(OCG IV.M)",
+                "(OCG IV.N)",
+            )
+    return cands
+
+
+# the words of an operative note that say why the operation was done, before the surgeon knew
+_BEFORE_SURGERY = frozenset({"preoperative_diagnosis", "procedures"})
+# what the procedure line calls the reason before the pathology is known: a sign or symptom, a lump
+# or mass (N63), a neoplasm of uncertain or unspecified behaviour (D48, D49); a condition the
+# procedure treats ("2. Repair of umbilical hernia") is coded from it
+_PROVISIONAL = ("R", "N63", "D48", "D49")
+
+
+@rule(
+    "ocg.IV.M.postoperative.v2",
+    "IV.N, II (the postoperative diagnosis is the most definitive)",
+    "a preoperative diagnosis (or the procedure line's reason) the postoperative diagnosis does not repeat is "
+    "not coded",
+    before=COMBINING_RULES,
+)
+def _postoperative_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: the procedure line's words for the reason ("Excisional biopsy of the right breast mass")
+    # are the preoperative diagnosis too: with a postoperative diagnosis "Fibroadenoma of the right
+    # breast", the mass (N63.-) is not coded (v1 dropped only the preoperative diagnosis section's).
+    # Only such provisional words: a condition the procedure line names as treated stays.
+    if not any(m.section == "postoperative_diagnosis" for c in cands for m in _live(c)):
+        return cands
+    for cand in list(cands):
+        live = _live(cand)
+        if not live or not all(m.section in _BEFORE_SURGERY for m in live):
+            continue
+        preoperative = any(m.section == "preoperative_diagnosis" for m in live)
+        if preoperative or cand.code.startswith(_PROVISIONAL):
+            where = "preoperative diagnosis" if preoperative else "procedure"
+            _drop(
+                cands,
+                ctx,
+                cand,
+                "ocg.IV.M.postoperative.v2",
+                f"not coded: only in the {where}; the postoperative diagnosis is the most definitive (OCG IV.N)",
             )
     return cands

@@ -166,12 +166,14 @@ class CmVocabulary:
                 if _cause_only(text, titles.get(code, "")):
                     continue  # "Pseudomonas aeruginosa" under "Sepsis due to Pseudomonas": the cause, not the sepsis
                 add(term, TermCode(code, "inclusion", text))
-        for path, code, column in kb.query(
+        rows = kb.query(
             "SELECT path, code, col FROM cm_index WHERE release_id = ? AND kind = 'neoplasm' AND code IS NOT NULL "
             "ORDER BY ord",
             (release_id,),
-        ):
-            for site in neoplasm_sites(path):
+        )
+        organs = frozenset(parts[0].lower() for parts in map(_site_parts, (r[0] for r in rows)) if len(parts) == 1)
+        for path, code, column in rows:
+            for site in neoplasm_sites(path, organs):
                 for pattern in NEOPLASM_WORDING.get(column or "", ()):
                     add(
                         pattern.format(site=site),
@@ -206,6 +208,15 @@ NEOPLASM_WORDING: dict[str, tuple[str, ...]] = {
         "adenocarcinoma of {site}",
         "{site} adenocarcinoma",
         "{site} malignancy",
+        # Index: "Glioblastoma (multiforme) -> specified site -- see Neoplasm, malignant, by site";
+        # "Glioma (malignant) -> specified site -- see Neoplasm, malignant, by site"; "Astrocytoma
+        # -> specified site -- see Neoplasm, malignant, by site"
+        "glioblastoma of {site}",
+        "{site} glioblastoma",
+        "glioma of {site}",
+        "{site} glioma",
+        "astrocytoma of {site}",
+        "{site} astrocytoma",
     ),
     "Malignant Secondary": (
         "secondary malignant neoplasm of {site}",
@@ -216,13 +227,18 @@ NEOPLASM_WORDING: dict[str, tuple[str, ...]] = {
         "{site} metastatic disease",
     ),
     "Ca in situ": ("carcinoma in situ of {site}", "{site} carcinoma in situ"),
-    # Index: "Adenoma (see also Neoplasm, benign, by site)"
+    # Index: "Adenoma (see also Neoplasm, benign, by site)"; "Fibroadenoma -> specified site -- see
+    # Neoplasm, benign, by site"; "Papilloma (see also Neoplasm, benign, by site)"
     "Benign": (
         "benign neoplasm of {site}",
         "benign tumor of {site}",
         "benign {site} tumor",
         "{site} adenoma",
         "adenoma of {site}",
+        "{site} fibroadenoma",
+        "fibroadenoma of {site}",
+        "{site} papilloma",
+        "papilloma of {site}",
     ),
     "Uncertain Behavior": ("neoplasm of uncertain behavior of {site}",),
     "Unspecified Behavior": (
@@ -235,12 +251,19 @@ NEOPLASM_WORDING: dict[str, tuple[str, ...]] = {
 }
 
 
-def neoplasm_sites(path: str) -> list[str]:
+def _site_parts(path: str) -> list[str]:
+    """The site parts of a Neoplasm Table path, without "Neoplasm, neoplastic" and parentheses."""
+    parts = [re.sub(r"\s+", " ", _PARENS.sub("", p)).strip() for p in path.split(",")]
+    return [p for p in parts[2:] if p]
+
+
+def neoplasm_sites(path: str, organs: frozenset[str] = frozenset()) -> list[str]:
     """The site wordings of a Neoplasm Table row: "Neoplasm, neoplastic, bladder (urinary), dome"
     is "dome bladder" (as in "dome of the bladder") and "dome"; the table's own first row (no site)
-    has none.  Deeper rows are left out: their wording is rarely what notes say."""
-    parts = [re.sub(r"\s+", " ", _PARENS.sub("", p)).strip() for p in path.split(",")]
-    parts = [p for p in parts[2:] if p]
+    has none.  Deeper rows are left out: their wording is rarely what notes say.  A sub-site that is
+    a site of its own (``organs``: "skin NOS, breast" beside "breast") is not that row's alone:
+    "fibroadenoma of the breast" is the breast's (D24.-), not the skin of the breast's (D23.5)."""
+    parts = _site_parts(path)
     if not parts or len(parts) > 2:
         return []
     if len(parts) == 1:
@@ -249,6 +272,8 @@ def neoplasm_sites(path: str) -> list[str]:
     if second in _PART_WORDS or _ADJECTIVE.search(second):
         # "paraurethral, gland": "gland" alone is every gland; "utricle, prostatic": "prostatic" alone
         # is the prostate's adjective, not the utricle ("prostatic malignancy" is C61, not C68.0)
+        return [f"{parts[1]} {parts[0]}"]
+    if parts[1].lower() in organs:
         return [f"{parts[1]} {parts[0]}"]
     return [f"{parts[1]} {parts[0]}", parts[1]]
 

@@ -105,6 +105,14 @@ _NOT_DONE = re.compile(
     r"feasible|completed|indicated|required|necessary)\b|\bnot (?:performed|done)\b",
     re.IGNORECASE,
 )
+# "... a laparoscopic cholecystectomy 10 days ago", "a hip replacement in 2019", "a D&C last year":
+# a procedure of an earlier encounter, dated right after its mention
+_DATED_BEFORE = re.compile(
+    r"^[^.;:()]{0,40}?\b(?:(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|many)\s+"
+    r"(?:days?|weeks?|months?|years?|yrs?|decades?)\s+ago|(?:last|previous|prior)\s+(?:week|month|year)|"
+    r"in\s+(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
 # Sections whose position 5 is the approach.
 _APPROACH_SECTIONS = frozenset("0123456789X")
 
@@ -288,6 +296,8 @@ class PcsAssigner:
             return False
         if _NOT_DONE.search(adoc.text, end, clause_end):
             return False  # "a chest X-ray was not performed"
+        if _DATED_BEFORE.match(adoc.text[end:clause_end]):
+            return False  # "after a laparoscopic cholecystectomy 10 days ago": an earlier encounter's
         if assertion.negated:
             near = any(c[0] == "negated" and c[3] <= start and start - c[3] <= _NEGATION_REACH for c in assertion.cues)
             if near:
