@@ -140,6 +140,15 @@ def test_neuro_rule(case, coder, rule_off):
             ("G40.91", "G40.901"),
         ),
         ("ASSESSMENT: Chronic migraine without aura, not intractable.", "outpatient", ("G43.709",), ("G43.71",)),
+        # a past status epilepticus is no status now, and one epilepsy is one code
+        (
+            "ASSESSMENT: Epilepsy with a history of status epilepticus in 2019; seizure free on lamotrigine.",
+            "outpatient",
+            ("G40.909",),
+            ("G40.901",),
+        ),
+        # "poorly controlled" said of another condition
+        ("ASSESSMENT: Migraine and poorly controlled type 2 diabetes.", "outpatient", ("G43.909",), ("G43.919",)),
         ("ASSESSMENT: Intractable chronic migraine without aura.", "outpatient", ("G43.719",), ("G43.709",)),
         # fluctuations denied
         (

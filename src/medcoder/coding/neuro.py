@@ -187,6 +187,26 @@ def _variant(ctx: Context, code: str, intractable: bool | None, status: bool | N
     return best
 
 
+# the word after "poorly controlled" / "refractory" that shows it qualifies another condition ("poorly
+# controlled diabetes", "treatment resistant depression")
+_QUALIFIES_OTHER = re.compile(
+    r"\s+(?!to\b|despite\b|on\b|with\b|by\b|and\b|or\b|seizures?\b|epilep|migraines?\b|headaches?\b|"
+    r"status\b|focal\b|generali[sz]ed\b|chronic\b|complex\b|absence\b)[a-z]",
+    re.I,
+)
+_PAST = re.compile(r"\b(?:history of|hx of|prior|previous|past|remote)\b[\w\s,]{0,25}$", re.I)
+
+
+def _said(pattern: re.Pattern[str], text: str, qualifier: bool = False) -> bool:
+    """``pattern`` said of the disorder itself: not as past history, nor (a ``qualifier`` such as
+    "poorly controlled") of another condition."""
+    for hit in pattern.finditer(text):
+        if (qualifier and _QUALIFIES_OTHER.match(text, hit.end())) or _PAST.search(text[: hit.start()]):
+            continue
+        return True
+    return False
+
+
 def _words(ctx: Context, cand: Candidate) -> list[str]:
     out = []
     for m in _live(cand):
@@ -213,6 +233,8 @@ def _intractable(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         # one disorder said in several codes: the unspecified type joins the documented type
         typed = [c for c in group if not c.code.startswith(_UNSPECIFIED_TYPE[category])]
         loose = [c for c in group if c.code.startswith(_UNSPECIFIED_TYPE[category])]
+        if not typed and len(loose) > 1:  # "epilepsy with a history of status epilepticus": one epilepsy
+            typed, loose = loose[:1], loose[1:]
         if len(typed) == 1 and loose:
             for other in loose:
                 typed[0].mentions.extend(m for m in other.mentions if m not in typed[0].mentions)
@@ -225,11 +247,13 @@ def _intractable(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             intractable = None
             if _NOT_INTRACTABLE.search(said):
                 intractable = False
-            elif _INTRACTABLE.search(said):
+            elif _said(_INTRACTABLE, said, qualifier=True):
                 intractable = True
             status = None
-            if _STATUS[category].search(said) and not _NO_STATUS.search(said):
+            if _said(_STATUS[category], said) and not _NO_STATUS.search(said):
                 status = True
+            elif _STATUS[category].search(said) or _NO_STATUS.search(said):
+                status = False  # a past status epilepticus, or "without status"
             if intractable is None and status is None:
                 continue
             target = _variant(ctx, cand.code, intractable, status)
