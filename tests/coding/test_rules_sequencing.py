@@ -90,3 +90,72 @@ def test_sepsis_after_admission_keeps_the_localized_infection_first(coder):
     # sepsis ... doesn't develop until after admission, the localized infection should be assigned first"
     found = codes(coder.code(encounter(SEPSIS_AFTER_ADMISSION, "inpatient")))
     assert "A41.9" in found and found[0].startswith("J18"), found
+
+
+@pytest.mark.parametrize(
+    ("text", "setting", "first", "present", "absent"),
+    [
+        # OCG IV.G / principal v5: a problem stated first without a plan of its own is not passed over
+        # for one whose plan orders tests ("Labs ordered" is the visit's plan for both)
+        (
+            "URGENT CARE\nChief complaint: dizziness and fatigue for 1 week.\nAssessment: Dizziness, etiology unclear; "
+            "orthostatic vitals normal. Fatigue. Labs ordered.",
+            "outpatient",
+            "R42",
+            ("R53.83",),
+            (),
+        ),
+        # the leading phrase's head counts as stated: "Acute lumbar strain, improving; ..." (IV.G)
+        (
+            "OFFICE VISIT\nChief complaint: follow-up after ED visit for low back pain.\nAssessment: 1. Acute lumbar "
+            "strain, improving; continue naproxen, PT referral. 2. Hyperlipidemia, on atorvastatin. 3. GERD, on "
+            "omeprazole.",
+            "outpatient",
+            "S39.012A",
+            ("E78.5", "K21.9"),
+            (),
+        ),
+        # Z37 (outcome of delivery) and Z3A (weeks) are never first (I.C.15.b.1, I.C.15.b.5)
+        (
+            "DELIVERY NOTE\n25-year-old G1 at 40 weeks 1 day, spontaneous vaginal delivery of a single liveborn "
+            "female, no complications, no episiotomy.",
+            "inpatient",
+            "O80",
+            ("Z37.0", "Z3A.40"),
+            (),
+        ),
+        # modifiers after the comma: "Congestive heart failure, acute on chronic diastolic" is I50.33
+        (
+            "DISCHARGE DIAGNOSES:\n1. Congestive heart failure, acute on chronic diastolic.\n2. Pneumonia, "
+            "aspiration.\n3. Anemia, chronic kidney disease stage 3.",
+            "inpatient",
+            "I50.33",
+            ("J69.0", "D64.9", "N18.30"),
+            ("I50.9", "J18.9", "D63.1"),
+        ),
+        # "not present on admission" is a POA statement, not a negation (Appendix I)
+        (
+            "DISCHARGE DIAGNOSES:\n1. Acute pyelonephritis.\n2. Sepsis due to E. coli, not present on admission, "
+            "developed on hospital day 3.",
+            "inpatient",
+            "N10",
+            ("A41.51",),
+            (),
+        ),
+        # "without coma, type 1 diabetes": the "without" negates the coma only
+        (
+            "DISCHARGE DIAGNOSES:\n1. Diabetic ketoacidosis without coma, type 1 diabetes mellitus.",
+            "inpatient",
+            "E10.10",
+            (),
+            ("E11", "R40"),
+        ),
+    ],
+)
+def test_sequence_and_wording(coder, text, setting, first, present, absent):
+    found = codes(coder.code(encounter(text, setting)))
+    assert found and found[0] == first, found
+    for code in present:
+        assert code in found, (code, found)
+    for code in absent:
+        assert not any(c.startswith(code) for c in found), (code, found)

@@ -838,9 +838,13 @@ PRINCIPAL_TIERS = (
 # Z codes that are the reason for an encounter (OCG I.C.21.c: examination, screening, aftercare,
 # follow-up, pregnancy supervision ...) may be first-listed; status and history Z codes never are.
 REASON_Z = ("Z00", "Z01", "Z02", "Z03", "Z04", "Z08", "Z09", "Z11", "Z12", "Z13", "Z3", "Z4", "Z51")
+# principal v5: the outcome of delivery (Z37, I.C.15.b.5 "Z37 ... only on the maternal record,
+# never first") and the weeks of gestation (Z3A, I.C.15.b.1 "Z3A codes are not assigned as principal
+# or first-listed") are never first
+REASON_Z_V5 = (*(p for p in REASON_Z if p != "Z3"), "Z30", "Z31", "Z32", "Z33", "Z34", "Z36", "Z39")
 
 
-def _principal_key(cand: Candidate) -> tuple:
+def _principal_key(cand: Candidate, reasons: tuple[str, ...] = REASON_Z) -> tuple:
     live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
     best = (len(PRINCIPAL_TIERS), 1, 1 << 30, 1 << 30)
     for m in live:
@@ -850,7 +854,7 @@ def _principal_key(cand: Candidate) -> tuple:
         settled = m.historical and tier == 0 and all("resolv" in c.lower() for c in m.cues if c)
         stated = 0 if m.share >= 0.5 and (not m.historical or settled) else 1
         best = min(best, (tier, stated, m.statement, m.start))
-    status = cand.code.startswith("Z") and not cand.code.startswith(REASON_Z)
+    status = cand.code.startswith("Z") and not cand.code.startswith(reasons)
     return (status, best)
 
 
@@ -886,10 +890,13 @@ _QUIET = re.compile(
 )
 
 
-def _quiet_problems(ordered: list[Candidate], ctx: Context) -> set[int]:
+def _quiet_problems(ordered: list[Candidate], ctx: Context, explicit: bool = False) -> set[int]:
     """Outpatient assessment problems the plan only continues ("stable, continue current
     management") while another stated problem is worked on (a medication changed, tests ordered):
-    not the condition chiefly responsible for the services provided (OCG IV.G)."""
+    not the condition chiefly responsible for the services provided (OCG IV.G).  ``explicit``
+    (principal v5): only a problem its own words call stable or continued is quiet, not one the
+    assessment states without a plan of its own ("Dizziness, etiology unclear. Fatigue. Labs
+    ordered.")."""
     analyzed = ctx.analyzed
     if analyzed is None or ctx.setting == "inpatient":
         return set()
@@ -903,6 +910,7 @@ def _quiet_problems(ordered: list[Candidate], ctx: Context) -> set[int]:
         return set()
     heads.sort(key=lambda h: (h[0], h[1]))
     busy: dict[int, bool] = {}
+    said_quiet: set[int] = set()
     for i, (doc_id, start, section_end, cand) in enumerate(heads):
         end = section_end
         for later in heads[i + 1 :]:
@@ -915,9 +923,10 @@ def _quiet_problems(ordered: list[Candidate], ctx: Context) -> set[int]:
         busy[id(cand)] = busy.get(id(cand), False) or managed
         if quiet:
             busy.setdefault(id(cand), False)
+            said_quiet.add(id(cand))
     if not any(busy.values()):
         return set()
-    return {key for key, worked in busy.items() if not worked}
+    return {key for key, worked in busy.items() if not worked and (not explicit or key in said_quiet)}
 
 
 @rule(
@@ -949,12 +958,12 @@ def _principal_v3(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     return out
 
 
-def _principal_key_v4(cand: Candidate, quiet: set[int]) -> tuple:
+def _principal_key_v4(cand: Candidate, quiet: set[int], reasons: tuple[str, ...] = REASON_Z) -> tuple:
     """v3's key, except in the final diagnostic statement (discharge / final / postoperative
     diagnoses), where the list's order comes before how much of its item a wording fills: "1.
     Epigastric pain due to either gastritis or peptic ulcer disease. 2. Hypertension." -- the first
     item's diagnoses before the short second one."""
-    status, (tier, stated, statement, start) = _principal_key(cand)
+    status, (tier, stated, statement, start) = _principal_key(cand, reasons)
     if tier == 0:
         live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)] or cand.mentions
         first = min((m.statement, 0 if m.share >= 0.5 else 1, m.start) for m in live if m.section in PRINCIPAL_TIERS[0])
@@ -977,6 +986,31 @@ def _principal_v4(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     out = sorted(ordered, key=lambda c: _principal_key_v4(c, quiet))
     if quiet and out and out != sorted(ordered, key=lambda c: _principal_key_v4(c, set())):
         out[0].rules.append("ocg.II.principal.v4")
+        out[0].steps.append(
+            "first-listed: the problem the plan works on; "
+            + ", ".join(c.code for c in ordered if id(c) in quiet)
+            + " only continued (OCG IV.G)"
+        )
+    return out
+
+
+@rule(
+    "ocg.II.principal.v5",
+    "II (principal diagnosis), IV.A-D, IV.G (first-listed diagnosis)",
+    "the condition chiefly responsible first: the final statement's first listed diagnosis; in an office "
+    "visit, a problem the plan works on before one the plan says it only continues",
+    stage="sequence",
+)
+def _principal_v5(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v5: a problem is passed over for one the plan works on only when its own words say the plan
+    # continues it ("stable, continue"); v4 also passed over an assessment problem that had no plan
+    # words of its own ("1. Dizziness, etiology unclear. 2. Fatigue. Labs ordered.": the dizziness,
+    # listed first and the complaint, stays first -- IV.G, the reason for the visit).
+    # v5 too: Z37 (outcome of delivery) and Z3A (weeks of gestation) are never first.
+    quiet = _quiet_problems(ordered, ctx, explicit=True)
+    out = sorted(ordered, key=lambda c: _principal_key_v4(c, quiet, REASON_Z_V5))
+    if quiet and out and out != sorted(ordered, key=lambda c: _principal_key_v4(c, set(), REASON_Z_V5)):
+        out[0].rules.append("ocg.II.principal.v5")
         out[0].steps.append(
             "first-listed: the problem the plan works on; "
             + ", ".join(c.code for c in ordered if id(c) in quiet)

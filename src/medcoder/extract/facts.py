@@ -99,9 +99,12 @@ def find_facts(document: AnalyzedDocument, vocabulary) -> list[ConditionFact]:
                         statement=order,
                         assertion=document.assess(target),
                         attributes=document.attributes(target),
-                        share=_share(start, words + min(m.gaps for m in matches), sentence_words, lead),
+                        share=_share(text, start, end, words + min(m.gaps for m in matches), sentence_words, lead),
                     )
                 )
+        found.extend(
+            _postposed(document, clauses[1:] if _label(text, clauses, matcher) else clauses, matcher, section, order)
+        )
         # "Right wrist Colles fracture": "wrist ... fracture" read across "Colles" is a looser
         # reading of the complete wording "Colles fracture" that ends where it ends -- the word it
         # skips is that wording's own; the site word is a modifier of it, not a second condition
@@ -137,6 +140,53 @@ def analyze_encounter(encounter, vocabulary=None) -> AnalyzedEncounter:
     return analyzed
 
 
+_POSTPOSED_WORDS = 5
+
+
+def _postposed(document: AnalyzedDocument, clauses, matcher, section, order: int) -> list[ConditionFact]:
+    """A list item's head with its modifiers after a comma, read in the order a term has them:
+    "1. Congestive heart failure, acute on chronic diastolic." is "acute on chronic diastolic
+    congestive heart failure"; "Pneumonia, aspiration" is "aspiration pneumonia".  Only when the
+    words after the comma are all the term's (up to five, nothing skipped), so a list of two
+    conditions ("Anemia, chronic kidney disease stage 3") is not read as one."""
+    from medcoder.extract.matcher import Token
+
+    tokens = [t for t in clauses[0] if not t.key.isdigit()] if clauses else []
+    cut = next((i for i, t in enumerate(tokens) if i and t.soft_break), None)
+    if cut is None:
+        return []
+    end = next((i for i in range(cut + 1, len(tokens)) if tokens[i].soft_break), len(tokens))
+    lead, after = tokens[:cut], tokens[cut:end]
+    if not after or len(after) > _POSTPOSED_WORDS:
+        return []
+    reordered = [Token(t.key, t.start, t.end, False) for t in (*after, *lead)]
+    lead_ends = {t.end for t in lead}
+    out = []
+    for match in matcher.match_clause(reordered):
+        if match.gaps or match.start != after[0].start or match.end not in lead_ends or match.end != lead[-1].end:
+            continue
+        start, stop = lead[0].start, after[-1].end
+        target = (start, stop)
+        out.append(
+            ConditionFact(
+                document_id=document.document_id,
+                start=start,
+                end=stop,
+                text=document.text[start:stop],
+                payloads=[match.payload],
+                words=match.words,
+                gaps=0,
+                section=section.name,
+                section_title=section.title,
+                statement=order,
+                assertion=document.assess(target),
+                attributes=document.attributes(target),
+                share=1.0,
+            )
+        )
+    return out
+
+
 def _label(text: str, clauses, matcher) -> bool:
     """Does the statement open with a run-in label naming no condition ("Cardiology clinic:
     Transthyretin amyloid cardiomyopathy ...")?  Its subject is what follows the colon."""
@@ -147,21 +197,39 @@ def _label(text: str, clauses, matcher) -> bool:
     return not matcher.match_clause(clauses[0])
 
 
-def _lead(clauses) -> tuple[int, int] | None:
-    """(start, words) of a statement's leading phrase: its first words up to the first comma or
-    conjunction ("Morbid obesity" of "1. Morbid obesity, status post gastric bypass.")."""
+def _lead(clauses) -> tuple[int, int, int] | None:
+    """(start, words, end) of a statement's leading phrase: its first words up to the first comma
+    or conjunction ("Morbid obesity" of "1. Morbid obesity, status post gastric bypass.")."""
     words = [t for t in clauses[0] if not t.key.isdigit()] if clauses else []
     if not words:
         return None
     count = 1
     while count < len(words) and not words[count].soft_break:
         count += 1
-    return words[0].start, count
+    return words[0].start, count, words[count - 1].end
 
 
-def _share(start: int, words: int, sentence_words: int, lead: tuple[int, int] | None) -> float:
+def _share(
+    text: str, start: int, end: int, words: int, sentence_words: int, lead: tuple[int, int, int] | None
+) -> float:
     """How much of its statement a wording is; a wording that is the whole leading phrase of its
-    statement ("Morbid obesity, status post ...") is the statement's subject: it counts whole."""
+    statement ("Morbid obesity, status post ...") is the statement's subject: it counts whole -- so
+    does the leading phrase's head, the wording that ends it after its modifiers ("lumbar strain"
+    of "1. Acute lumbar strain, improving; continue naproxen")."""
     if lead is not None and start == lead[0] and words >= lead[1]:
         return 1.0
+    if lead is not None and lead[0] <= start and end == lead[2] and _modifiers_only(text[lead[0] : start]):
+        return 1.0
     return min(1.0, words / sentence_words)
+
+
+_LINK_WORDS = frozenset(
+    "of due to with without from in on secondary after by for and or versus vs status post history".split()
+)
+
+
+def _modifiers_only(before: str) -> bool:
+    """Are the lead's words before a wording its modifiers ("Acute" of "Acute lumbar strain"), not
+    a head it belongs to ("Dehydration due to" of "Dehydration due to small cell carcinoma")?"""
+    words = before.lower().split()
+    return len(words) <= 2 and not any(w.strip(",.;:") in _LINK_WORDS for w in words)
