@@ -614,6 +614,7 @@ def _first_only(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
         c
         for c in ordered
         if first_listed_only(c.code)
+        and not c.code.startswith("Z38")  # the newborn record's own sequencing (I.C.16.a.2, newborn.py)
         and not any(r in c.rules for r in placed)
         and any(m.affirmed and not m.historical for m in c.mentions)
     ]
