@@ -121,6 +121,23 @@ def test_neuro_rule(case, coder, rule_off):
 @pytest.mark.parametrize(
     ("text", "setting", "present", "absent"),
     [
+        # I.C.9 (artery v2): the artery, its side and the mechanism in the stroke's own words; the
+        # deficit's side ("right hemiparesis") is not the artery's
+        (
+            "DISCHARGE DIAGNOSES:\n1. Acute ischemic stroke of the left middle cerebral artery territory due to "
+            "embolism from atrial fibrillation, with right hemiparesis and aphasia.",
+            "inpatient",
+            ("I63.412",),
+            ("I63.9", "I63.419"),
+        ),
+        ("ASSESSMENT: Acute right MCA stroke, cardioembolic from atrial fibrillation.", "inpatient", ("I63.411",), ()),
+        # an artery without a mechanism, or a stenosis said not to be the cause: no artery code
+        (
+            "ASSESSMENT: Acute ischemic stroke. Carotid duplex: 50% left ICA stenosis, not the cause.",
+            "inpatient",
+            ("I63.9",),
+            ("I63.2", "I63.0"),
+        ),
         # I.C.6.a defaults: right side dominant, left side nondominant
         ("ASSESSMENT: Flaccid hemiplegia of the right side after a brain abscess.", "outpatient", ("G81.01",), ()),
         ("ASSESSMENT: Left hemiparesis.", "outpatient", ("G81.94",), ()),

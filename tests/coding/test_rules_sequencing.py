@@ -41,7 +41,24 @@ PROCEDURE: Excision of palpable right breast lump.
 FINDINGS: Firm yellow fatty tissue, no discrete mass.
 """
 
+INCIDENTAL_ANEMIA = """DISCHARGE SUMMARY
+HOSPITAL COURSE: 68-year-old admitted with dyspnea; CT angiogram showed acute bilateral pulmonary emboli without acute
+cor pulmonale; started on heparin then apixaban. Incidentally noted mild anemia, not worked up.
+DISCHARGE DIAGNOSES: Acute bilateral pulmonary embolism.
+"""
+
 CASES = [
+    pytest.param(
+        RuleCase(
+            "ocg.III.not-addressed",
+            INCIDENTAL_ANEMIA,
+            "inpatient",
+            present=("I26.99",),
+            absent=("D64",),
+            off_present=("I26.99", "D64.9"),
+        ),
+        id="OCG-III:incidental-anemia-not-worked-up-is-no-other-diagnosis",
+    ),
     pytest.param(
         RuleCase(
             "ocg.I.C.1.d.4.sequence",

@@ -92,6 +92,78 @@ def _artery(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+# the artery named in the stroke's own words: "acute ischemic stroke of the left middle cerebral artery
+# territory due to embolism" (no separate I66 occlusion wording to combine with)
+_NAMED_ARTERY = (
+    (re.compile(r"\bmiddle\s+cerebral(?:\s+artery)?\b|\bMCA\b"), "cerebral", "1"),
+    (re.compile(r"\banterior\s+cerebral(?:\s+artery)?\b|\bACA\b"), "cerebral", "2"),
+    (re.compile(r"\bposterior\s+cerebral(?:\s+artery)?\b|\bPCA\b"), "cerebral", "3"),
+    (re.compile(r"\bcerebellar\s+artery\b|\b(?:PICA|AICA|SCA)\b"), "cerebral", "4"),
+    (re.compile(r"\bvertebral\s+artery\b"), "precerebral", "1"),
+    (re.compile(r"\bbasilar\s+artery\b"), "precerebral", "2"),
+    (re.compile(r"\b(?:internal\s+)?carotid\s+artery\b|\bICA\b"), "precerebral", "3"),
+)
+# the mechanism words that make the artery the infarction's cause (Index: Infarction, cerebral, due to
+# embolism / thrombosis / occlusion or stenosis of ...); the I63 4th character (precerebral, cerebral)
+_NAMED_MECHANISM = (
+    (re.compile(r"\bembol\w*|\bcardioembolic\b", re.I), ("1", "4")),
+    (re.compile(r"\bthromb\w*", re.I), ("0", "3")),
+    (re.compile(r"\bocclu\w*|\bstenos[ie]s\b|\bstenotic\b", re.I), ("2", "5")),
+)
+_ARTERY_SIDE = re.compile(r"\b(right|left)\b\W*$", re.I)
+
+
+@rule(
+    "ocg.I.C.9.infarction.artery.v2",
+    "I.A.15, I.B.13, I.C.9 (cerebral infarction due to occlusion, stenosis, thrombosis or embolism of a named "
+    "artery: I63.0-I63.5 by artery and side; I65-I66 exclude the occlusion that causes the infarction)",
+    "a stroke documented with the occluded artery is the I63 code of that artery, side and mechanism",
+    before="ocg.I.A.12.a",
+)
+def _artery_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: also the artery the stroke's own wording names with the mechanism ("stroke of the left
+    # middle cerebral artery territory due to embolism" -> I63.412), where v1 needed a separate
+    # occlusion code (I66.-) to combine with.  The artery and the mechanism must both be in the
+    # stroke's sentence; a side the sentence gives once goes into the code.
+    cands = _artery(cands, ctx)
+    if ctx.analyzed is None:
+        return cands
+    for stroke in [c for c in cands if c.code == "I63.9" and _live(c)]:
+        found = set()
+        for m in _live(stroke):
+            document = ctx.analyzed.document(m.document_id)
+            start, end = document.sentence_at(m.start)
+            sentence = document.text[start:end]
+            arteries = [(kind, char, hit) for rx, kind, char in _NAMED_ARTERY if (hit := rx.search(sentence))]
+            mechanisms = [chars for rx, chars in _NAMED_MECHANISM if rx.search(sentence)]
+            if len(arteries) == 1 and len(mechanisms) == 1:
+                kind, char, hit = arteries[0]
+                # the side the artery's own words give ("left middle cerebral artery"), not the
+                # deficit's ("with right hemiparesis")
+                side = _ARTERY_SIDE.search(sentence[max(0, hit.start() - 12) : hit.start()])
+                found.add(((kind, char), mechanisms[0], side.group(1).lower() if side else ""))
+        if len(found) != 1:
+            continue
+        (kind, artery), mech, side = found.pop()
+        fourth = mech[0] if kind == "precerebral" else mech[1]
+        digit = {"right": "1", "left": "2"}.get(side, "9")
+        target = f"I63.{fourth}{artery}{digit}"
+        node = ctx.index.get(target)
+        if node is None or not node.billable:
+            resolution = ctx.index.resolve(f"I63.{fourth}{artery}")
+            if resolution is None:
+                continue
+            target, node = resolution.code, ctx.index.get(resolution.code)
+        stroke.steps.append(
+            f"I63.9 -> {target} ({node.description}): the infarction due to the artery and mechanism its own "
+            "words name (OCG I.C.9, I.B.13)"
+        )
+        stroke.matched.add(stroke.code)
+        stroke.code = target
+        stroke.rules.append("ocg.I.C.9.infarction.artery.v2")
+    return cands
+
+
 # --- hemiplegia and monoplegia: the side the note names (OCG I.C.6.a) ---------------------------------
 
 SIDE_ID = "ocg.I.C.6.a.side.v1"

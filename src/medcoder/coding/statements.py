@@ -280,3 +280,59 @@ def _postoperative_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 f"not coded: only in the {where}; the postoperative diagnosis is the most definitive (OCG IV.N)",
             )
     return cands
+
+
+# --- III.B / IV.J: a condition the record says was not evaluated or treated ------------------------------------
+
+NOT_ADDRESSED_ID = "ocg.III.not-addressed.v1"
+_NOT_ADDRESSED = re.compile(
+    r"\bnot\s+(?:worked\s+up|addressed|evaluated|investigated|treated|pursued)\b|"
+    r"\bno\s+(?:work-?up|evaluation|treatment|intervention)\s+(?:was\s+)?"
+    r"(?:done|performed|needed|required|pursued|given|indicated)\b|"
+    r"\bdid\s+not\s+require\s+(?:any\s+)?(?:treatment|evaluation|work-?up)\b",
+    re.IGNORECASE,
+)
+# chronic systemic conditions are reported whenever documented (they affect care by their nature):
+# hypertension, diabetes, CKD, COPD, asthma, heart failure, atrial fibrillation, obesity
+_ALWAYS_REPORTED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "N18", "J44", "J45",
+                    "I50", "I48", "E66", "Z")  # fmt: skip
+
+
+@rule(
+    NOT_ADDRESSED_ID,
+    "III (reporting additional diagnoses: clinical evaluation, therapeutic treatment, diagnostic procedures, "
+    "extended length of stay, increased nursing care), IV.J",
+    "a condition the record says was not worked up, addressed or treated is not an additional diagnosis",
+)
+def _not_addressed(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG III: "For reporting purposes the definition for 'other diagnoses' is interpreted as
+    # additional conditions that affect patient care in terms of requiring: clinical evaluation; or
+    # therapeutic treatment; or diagnostic procedures; or extended length of hospital stay; or
+    # increased nursing care and/or monitoring."  "Incidentally noted mild anemia, not worked up"
+    # requires none of them.  Chronic systemic conditions are left alone (they are reported whenever
+    # documented), and so is a condition documented elsewhere without such words; "no further
+    # work-up needed" says some was done.
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        live = _live(cand)
+        if not live or cand.code.startswith(_ALWAYS_REPORTED):
+            continue
+        quiet = True
+        for m in live:
+            document = ctx.analyzed.document(m.document_id)
+            _, end = document.sentence_at(m.start)
+            clause_end = next((i for i in range(m.end, end) if document.text[i] in ";\n"), end)
+            if not _NOT_ADDRESSED.search(document.text, m.end, clause_end):
+                quiet = False
+                break
+        if quiet:
+            _drop(
+                cands,
+                ctx,
+                cand,
+                NOT_ADDRESSED_ID,
+                "not coded: the record says it was not worked up or treated; an other diagnosis must affect care "
+                "(OCG III, IV.J)",
+            )
+    return cands
