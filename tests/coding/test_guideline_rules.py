@@ -209,7 +209,7 @@ CASES = [
     pytest.param(
         RuleCase(
             "ocg.I.C.15.a.1",
-            "PRENATAL VISIT\nHPI: G1P0 at 28 weeks by LMP.\nASSESSMENT: Gestational diabetes, diet controlled.\n",
+            "PRENATAL VISIT\nHPI: G1P0 at 28 weeks by LMP.\nASSESSMENT: Gestational diabetes; diet controlled.\n",
             present=("O24.410", "Z3A.28"),
             absent=("E11", "Z79.4", "O24.419"),
             first="O24.410",

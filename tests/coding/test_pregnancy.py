@@ -159,7 +159,7 @@ def test_pregnancy_state_puerperium_and_newborn(coder):
 CASES = [
     pytest.param(
         "PRENATAL VISIT\nHPI: 27-year-old G1P0 at 28 weeks by LMP, here for glucose follow-up.\n"
-        "ASSESSMENT/PLAN:\n1. Gestational diabetes, diet controlled. Fasting sugars at goal; continue diet.\n",
+        "ASSESSMENT/PLAN:\n1. Gestational diabetes; diet controlled. Fasting sugars at goal; continue diet.\n",
         "outpatient",
         {"O24.410", "Z3A.28"},
         {"E11.9", "O24.419", "Z79.4"},
