@@ -60,6 +60,29 @@ NOTES = [
         "H66.002",
         id="counselling-about-a-rupture-is-no-rupture",
     ),
+    pytest.param(
+        "ED NOTE: Intentional overdose of oxycodone with respiratory depression, reversed with naloxone.\n",
+        "outpatient",
+        ("F32",),
+        "R06.89",
+        id="respiratory-depression-is-no-depressive-disorder",
+    ),
+    pytest.param(
+        "ASSESSMENT: Kidney transplant status, stable creatinine. Discussed the signs of rejection of the kidney "
+        "transplant and when to call.\n",
+        "outpatient",
+        ("T86",),
+        "Z94.0",
+        id="teaching-the-signs-of-rejection-is-no-rejection",
+    ),
+    pytest.param(
+        "ED NOTE: Fell on an outstretched hand today.\nASSESSMENT: Closed displaced fracture of the shaft of the right "
+        "radius, no signs of nonunion risk factors; splinted.\n",
+        "outpatient",
+        ("S52.301D", "S52.391D"),
+        None,
+        id="no-signs-of-nonunion-is-no-subsequent-encounter",
+    ),
 ]
 
 

@@ -160,7 +160,10 @@ _ENTRIES: list[tuple[str, str, str, Callable[[str], str | bool]]] = [
     (
         "episode",
         "su ro de no ma fo",
-        r"subsequent\s+(?:encounter|visit|care|treatment)|routine\s+healing|delayed\s+healing|non-?union|malunion"
+        r"subsequent\s+(?:encounter|visit|care|treatment)|routine\s+healing"
+        # "no signs of nonunion" at a first visit is no subsequent encounter
+        r"|(?<!no\s)(?<!not\s)(?<!without\s)(?<!no\ssigns\sof\s)(?<!no\sevidence\sof\s)(?<!negative\sfor\s)"
+        r"(?:delayed\s+healing|non-?union|malunion)"
         r"|follow[\s-]?up\s+(?:visit|encounter)",
         _const("subsequent"),
     ),
