@@ -14,13 +14,23 @@
   encounter.
 * I.C.4.a.6: secondary diabetes -- E08 due to an underlying condition (code first the condition),
   postpancreatectomy diabetes E89.1 with E13 and Z90.41-.
+* I.C.4.a.3: Z79.4 / Z79.84 / Z79.85 identify the control of type 2 and secondary diabetes (the
+  "use additional code" notes of E08, E09, E11, E13); E10 has no such note: no Z79.4 for type 1.
+  Injectable GLP-1 / GIP agonists (semaglutide, liraglutide, tirzepatide) are Z79.85.
+* I.C.4.a.5: insulin pump malfunction -- T85.6- (the kind of mechanical complication) first, then
+  T38.3X6- (underdosing) or T38.3X1- (overdose), then the diabetes codes.
+* Index "with hypoglycemia, with coma" (E1x.641); a complication the record says an amputation
+  removed ("status post BKA for diabetic gangrene") is no longer present (OCG IV.J, I.C.21.c.3).
 """
 
 from __future__ import annotations
 
 import re
 
-from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding import blood as _blood  # noqa: F401 - registers ocg.I.C.2.c.2.chemo.adverse (T45.1X5-)
+from medcoder.coding import drugs as _drugs  # noqa: F401 - the Table of Drugs rule runs before the pump rule
+from medcoder.coding.candidates import Candidate, Mention, matched_mention
+from medcoder.coding.features import rule_candidate
 from medcoder.coding.guidelines import Context, _drop, _note_refs, matches_prefix, ref_covers, rule, rules_data
 
 DIABETES = ("E08", "E09", "E10", "E11", "E13")
@@ -28,7 +38,7 @@ TYPE_ID = "ocg.I.C.4.a.type.v1"
 WITH_ID = "ocg.I.C.4.a.with.v1"
 UNRELATED_ID = "ocg.I.A.15.unrelated.v1"
 COMPLICATIONS_ID = "ocg.I.C.4.a.complications.v1"
-INSULIN_ID = "ocg.I.C.4.a.3.insulin.v1"
+INSULIN_ID = "ocg.I.C.4.a.3.insulin.v2"
 SECONDARY_ID = "ocg.I.C.4.a.6.secondary.v1"
 
 # wording that names type 2 itself (not the Index default for "diabetes" without a type)
@@ -109,6 +119,13 @@ def _recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, 
     cand.code = target
     cand.matched.add(target)
     cand.rules.append(rule_id)
+
+
+def _type1_only(cands: list[Candidate]) -> bool:
+    """Type 1 the only diabetes of the record (no E08, E09, E11, E13 and no O24 beyond pre-existing type 1)."""
+    live = {c.code[:3] for c in cands if c.code.startswith((*DIABETES, "O24")) and _live(c)}
+    others = {c.code[:5] for c in cands if c.code.startswith("O24") and _live(c)} - {"O24.0"}
+    return "E10" in live and not (live & {"E08", "E09", "E11", "E13"}) and not others
 
 
 def _default_type(ctx: Context, cand: Candidate) -> bool:
@@ -356,14 +373,20 @@ def _without_complications(cands: list[Candidate], ctx: Context) -> list[Candida
 
 @rule(
     INSULIN_ID,
-    "I.C.4.a.3 (Z79.4 for long-term insulin use; not for insulin given temporarily during the encounter)",
-    "a diabetic patient on insulin gets Z79.4; insulin given only temporarily does not",
+    "I.C.4.a.3 (Z79.4 for long-term insulin use in type 2 and secondary diabetes; not for insulin given "
+    "temporarily during the encounter; E10 has no 'use additional code' note for it)",
+    "a type 2 or secondary diabetic patient on insulin gets Z79.4; type 1, or insulin given only temporarily, does not",
     before="ocg.I.A.12.a",
 )
 def _insulin(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     if ctx.analyzed is None:
         return cands
     diabetes = next((c for c in cands if c.code.startswith(DIABETES) and _live(c)), None)
+    if _type1_only(cands):
+        # E10 has no "use additional code" note for Z79.4: insulin is how type 1 is treated (OCG I.C.4.a.3)
+        for cand in [c for c in cands if c.code == "Z79.4"]:
+            _drop(cands, ctx, cand, INSULIN_ID, "type 1 diabetes: E10 asks for no Z79.4 (OCG I.C.4.a.3)")
+        return cands
     for cand in [c for c in cands if c.code == "Z79.4"]:
         live = _live(cand)
         if live and all(_TEMPORARY.search(_sentence(ctx, m)[2]) for m in live):
@@ -427,3 +450,286 @@ def _postpancreatectomy_order(ordered: list[Candidate], ctx: Context) -> list[Ca
         "postpancreatectomy diabetes: E89.1 first, E13 and Z90.41- additional (OCG I.C.4.a.6.b)"
     )
     return ordered
+
+
+# --- I.C.4.a.3: injectable non-insulin antidiabetic drugs ---------------------------------------
+
+INJECTABLE_ID = "ocg.I.C.4.a.3.injectable.v1"
+
+# GLP-1 / GIP receptor agonists given by injection for diabetes (the brands approved for diabetes;
+# Wegovy, Saxenda and Zepbound are the weight-management brands and say nothing of diabetes control),
+# and the amylin analogue pramlintide.  Oral semaglutide (Rybelsus) is an oral antidiabetic drug.
+_INJECTABLE = re.compile(
+    r"\b(?:semaglutide|ozempic|liraglutide|victoza|tirzepatide|mounjaro|lixisenatide|adlyxin|pramlintide|symlin)\b",
+    re.I,
+)
+_ORAL_FORM = re.compile(
+    r"\b(?:rybelsus|oral semaglutide|semaglutide (?:\d+(?:\.\d+)?\s*mg\s+)?(?:tablets?|po|by mouth|orally|daily))\b",
+    re.I,
+)
+_NOT_CURRENT = re.compile(
+    r"\b(?:start\w*|initiat\w*|begin|consider\w*|recommend\w*|discuss\w*|stopp?\w*|discontinu\w*|held|hold\w*|"
+    r"d/c\w*|off|switch\w* (?:from|off)|intoleran\w*|allerg\w*|for weight (?:loss|management)|for obesity)\b",
+    re.I,
+)
+
+
+@rule(
+    INJECTABLE_ID,
+    "I.C.4.a.3 (type 2 / secondary diabetes controlled with an injectable non-insulin antidiabetic drug: Z79.85; "
+    "oral hypoglycemic drugs: Z79.84)",
+    "a diabetic patient on semaglutide, liraglutide or tirzepatide injections gets Z79.85 (Rybelsus: Z79.84)",
+    before="ocg.I.A.12.a",
+)
+def _injectable(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None or _type1_only(cands):
+        return cands
+    diabetes = [c for c in cands if c.code.startswith(("E08", "E09", "E11", "E13")) and _live(c)]
+    if not diabetes:
+        return cands
+    for document in ctx.analyzed.documents:
+        for match in _INJECTABLE.finditer(document.text):
+            start, end = document.sentence_at(match.start())
+            sentence = document.text[start:end]
+            clause = re.split(r"[;]", document.text[start : match.start()])[-1] + document.text[match.start() : end]
+            if _NOT_CURRENT.search(clause.split(",")[0] if "," in clause else clause) or _TEMPORARY.search(sentence):
+                continue
+            assertion = document.assess((match.start(), match.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family or assertion.historical:
+                continue
+            oral = _ORAL_FORM.search(document.text[max(start, match.start() - 6) : min(end, match.end() + 20)])
+            code = "Z79.84" if oral else "Z79.85"
+            if any(c.code == code for c in cands) or ctx.index.get(code) is None:
+                continue
+            what = "an oral antidiabetic drug" if oral else "an injectable non-insulin antidiabetic drug"
+            mention = matched_mention(document, match, f"{match.group(0)}: {what}", f"{code} (OCG I.C.4.a.3)")
+            made = rule_candidate(
+                code, mention, INJECTABLE_ID, f"{match.group(0)!r} is {what}: {code} with the diabetes (OCG I.C.4.a.3)"
+            )
+            made.features = dict(diabetes[0].features)
+            cands.append(made)
+    return cands
+
+
+# --- I.C.4.a.5: insulin pump malfunction ----------------------------------------------------------
+
+PUMP_ID = "ocg.I.C.4.a.5.pump.v1"
+PUMP_ORDER_ID = "ocg.I.C.4.a.5.pump.sequence.v1"
+
+_INSULIN_PUMP = re.compile(
+    r"\binsulin (?:infusion )?pump\b|\bcsii\b|\bomnipod\b|\bminimed\b|\bt:slim\b|\btandem pump\b", re.I
+)
+_FAULT = (
+    r"malfunction\w*|fail\w*|broke\w*|breakdown|defect\w*|stopped (?:working|delivering)|not (?:working|delivering)|"
+    r"leak\w*|dislodg\w*|displac\w*|came out|pulled out|occlu\w*|obstruct\w*|kink\w*|block\w*|clog\w*"
+)
+_PUMP_FAULT = re.compile(
+    rf"\bpump\b[^.;\n]{{0,50}}?\b(?:{_FAULT})|\b(?:{_FAULT})\s+(?:of\s+)?(?:the\s+|his\s+|her\s+|an?\s+)?"
+    r"(?:insulin\s+)?pump\b",
+    re.I,
+)
+# the kind of mechanical complication (Index: Complication, insulin pump, mechanical)
+_PUMP_KINDS = (
+    (re.compile(r"\bleak\w*", re.I), "T85.633", "leakage"),
+    (re.compile(r"\bdislodg\w*|\bdisplac\w*|\bcame out\b|\bpulled out\b|\bmigrat\w*", re.I), "T85.624", "displacement"),
+    (re.compile(r"\bocclu\w*|\bobstruct\w*|\bkink\w*|\bblock\w*|\bclog\w*", re.I), "T85.694", "obstruction (other)"),
+)
+_UNDERDOSE = re.compile(
+    r"\bunderdos\w*|\bfail\w* to deliver\b|\bnot deliver\w*|\bstopped delivering\b|\bno insulin\b|\bwithout insulin\b|"
+    r"\binterrupt\w* (?:of )?(?:insulin|delivery)\b|\bunder-?deliver\w*|\bdid not (?:receive|get) (?:any )?insulin\b|"
+    r"\bmissed (?:basal|bolus|insulin)\b",
+    re.I,
+)
+_OVERDOSE = re.compile(
+    r"\boverdos\w*|\btoo much insulin\b|\bexcess(?:ive)? insulin\b|\bover-?deliver\w*|\bextra insulin\b|\brunaway\b",
+    re.I,
+)
+
+
+def _pump_faults(ctx: Context) -> list[tuple[object, re.Match, str]]:
+    """(document, the fault's words, its sentence) of each live insulin pump malfunction."""
+    found = []
+    for document in ctx.analyzed.documents:
+        if not _INSULIN_PUMP.search(document.text):
+            continue
+        for match in _PUMP_FAULT.finditer(document.text):
+            assertion = document.assess((match.start(), match.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family or assertion.uncertain:
+                continue
+            if assertion.historical:
+                continue
+            start, end = document.sentence_at(match.start())
+            found.append((document, match, document.text[start:end]))
+    return found
+
+
+def _resolved(ctx: Context, code: str, document, match: re.Match) -> str | None:
+    episode = document.attributes((match.start(), match.end())).episode
+    resolution = ctx.index.resolve(code, None, episode)
+    return resolution.code if resolution is not None else None
+
+
+@rule(
+    PUMP_ID,
+    "I.C.4.a.5.a-b (insulin pump malfunction: T85.6- for the kind of malfunction, then T38.3X6- for the underdose "
+    "or T38.3X1- for the overdose of insulin; no adverse effect, the insulin was not properly administered)",
+    "an insulin pump that failed is T85.6- with the underdosing (T38.3X6-) or overdose (T38.3X1-) of insulin",
+)
+def _pump(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    faults = _pump_faults(ctx)
+    if not faults:
+        return cands
+    document, match, _sentence_text = faults[0]
+    sentences = " ".join(s for _, _, s in faults)
+    code, kind = "T85.614", "breakdown (mechanical)"
+    for pattern, kind_code, kind_name in _PUMP_KINDS:
+        if pattern.search(sentences):
+            code, kind = kind_code, kind_name
+            break
+    text = " ".join(d.text for d in ctx.analyzed.documents)
+    crisis = any(_live(c) and re.match(r"E(?:08|09|10|11|13)\.(?:0|1|65)", c.code) for c in cands)
+    low = any(_live(c) and re.match(r"E(?:08|09|10|11|13)\.64", c.code) for c in cands)
+    under = bool(_UNDERDOSE.search(text)) or (crisis and not _OVERDOSE.search(text))
+    over = not under and (bool(_OVERDOSE.search(text)) or low)
+    added = []
+    for wanted, why in (
+        (code, f"insulin pump malfunction, {kind}: T85.6- first (OCG I.C.4.a.5)"),
+        ("T38.3X6" if under else "T38.3X1" if over else None, "the insulin the failed pump under- or overdosed"),
+    ):
+        if wanted is None:
+            continue
+        target = _resolved(ctx, wanted, document, match)
+        if target is None or any(c.code[:7] == target[:7] for c in cands):
+            continue
+        mention = matched_mention(document, match, f"insulin pump malfunction ({kind})", "OCG I.C.4.a.5")
+        made = rule_candidate(target, mention, PUMP_ID, f"{match.group(0)!r}: {target} ({why}, OCG I.C.4.a.5)")
+        made.features = dict(cands[0].features) if cands else {}
+        cands.append(made)
+        added.append(target)
+    # the insulin the pump failed to give (or gave in excess) was not "correctly prescribed and
+    # properly administered": no adverse effect; a device failure is not the patient's noncompliance
+    dosing = [c for c in cands if c.code.startswith(("T38.3X6", "T38.3X1"))]
+    spans = {(m.document_id, m.start, m.end) for c in dosing for m in c.mentions}
+    for cand in list(cands):
+        if cand.code.startswith("T38.3X5") or (cand.code.startswith(("T38.3X1",)) and under):
+            _drop(cands, ctx, cand, PUMP_ID, "insulin pump malfunction: underdosing, not an adverse effect of insulin")
+        elif cand.code.startswith(("Z91.12", "Z91.13", "Z91.14")) and all(
+            (m.document_id, m.start, m.end) in spans for m in cand.mentions
+        ):
+            _drop(cands, ctx, cand, PUMP_ID, "the underdose is the pump's failure, not the patient's noncompliance")
+    return cands
+
+
+@rule(
+    PUMP_ORDER_ID,
+    "I.C.4.a.5.a-b (T85.6- as the principal or first-listed code, followed by T38.3X6- / T38.3X1-, then the "
+    "diabetes and its complications)",
+    "insulin pump malfunction first, the under- or overdosing of insulin next, then the diabetes",
+    stage="sequence",
+)
+def _pump_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    pump = next((c for c in ordered if re.match(r"T85\.6\d4", c.code)), None)
+    if pump is None:
+        return ordered
+    dosing = next((c for c in ordered if c.code.startswith(("T38.3X6", "T38.3X1"))), None)
+    group = [i for i, c in enumerate(ordered) if c.code.startswith((*DIABETES, "T38.3X")) or c is pump]
+    at = min(group)
+    moved = [pump] + ([dosing] if dosing is not None else [])
+    rest = [c for c in ordered if c not in moved]
+    ordered[:] = rest[:at] + moved + rest[at:]
+    pump.rules.append(PUMP_ORDER_ID)
+    pump.steps.append(
+        "insulin pump malfunction: T85.6- first, then T38.3X6- / T38.3X1-, then the diabetes (OCG I.C.4.a.5)"
+    )
+    return ordered
+
+
+# --- Index: with hypoglycemia, with coma ---------------------------------------------------------
+
+COMA_ID = "ocg.I.C.4.a.hypoglycemia.coma.v1"
+_COMA = re.compile(r"\bcoma\b|\bcomatose\b", re.I)
+_NO_COMA = re.compile(r"\b(?:without|w/o|no|not in|denies)\s+(?:\w+\s+){0,2}(?:coma|comatose)\b", re.I)
+
+
+@rule(
+    COMA_ID,
+    "I.A.15, I.C.4.a (Index: Diabetes, by type, with hypoglycemia, with coma -> E1x.641; Coma, hypoglycemic "
+    "(diabetic) -> see Diabetes, by type, with hypoglycemia, with coma)",
+    "diabetic hypoglycemia with coma is E1x.641, not E1x.649 (nor nondiabetic E15)",
+    before="ocg.I.C.9.a",
+)
+def _hypoglycemic_coma(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        category = _category(cand.code)
+        if cand not in cands or category is None or cand.code[3:] != ".649":
+            continue
+        if not any(
+            _COMA.search(text) and not _NO_COMA.search(text) for text in (_sentence(ctx, m)[2] for m in _live(cand))
+        ):
+            continue
+        target = _in_category(ctx, cand.code[:3] + ".641", category)
+        if target is None:
+            continue
+        why = "hypoglycemia with coma (Index: Diabetes, with hypoglycemia, with coma)"
+        _recode(cands, ctx, cand, target, COMA_ID, why)
+        for other in [c for c in cands if c.code in ("E15", "R40.20") and _live(c)]:
+            _drop(cands, ctx, other, COMA_ID, f"the coma is in {target} (Index: Coma, hypoglycemic, diabetic)")
+    return cands
+
+
+# --- IV.J: a complication an amputation removed ------------------------------------------------
+
+AMPUTATED_ID = "ocg.I.C.4.a.amputated.v1"
+_AMPUTATED_FOR = re.compile(
+    r"\b(?:amputat\w*|bka|aka|tma|ray resection|disarticulation)\b[^.;]*?\b(?:for|due to|secondary to|because of)\s+"
+    r"(?:(?:his|her|the|a|an|wet|dry|infected|chronic|non-?healing|left|right)\s+)*$",
+    re.I,
+)
+_PAST = re.compile(
+    r"\b(?:status post|s/p|h/o|history of|prior|previous(?:ly)?|remote|old|healed|\d+\s+(?:years?|months?|yrs?)\s+ago|"
+    r"(?:a|one|two|three|several)\s+(?:years?|months?)\s+ago|in (?:19|20)\d\d)\b",
+    re.I,
+)
+# the diabetes complications (and their own codes) an amputation takes away with the limb
+_REMOVED_COMPLICATION = re.compile(r"E(?:08|09|10|11|13)\.(?:52|621|69)|I96|L97|M86|I70\.2[3-6]")
+
+
+@rule(
+    AMPUTATED_ID,
+    "IV.J, I.C.21.c.3 (conditions previously treated that no longer exist are not coded: the gangrene, ulcer or "
+    "osteomyelitis a past amputation removed; the diabetes stays, as E1x.9 when nothing else is coded)",
+    "'status post BKA for diabetic gangrene': the gangrene is gone -- diabetes without it, and the amputation status",
+    before="ocg.I.B.9.diabetes",
+)
+def _amputated(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        if cand not in cands or not _REMOVED_COMPLICATION.match(cand.code):
+            continue
+        live = _live(cand)
+        if not live:
+            continue
+        gone = True
+        for m in live:
+            start, _end, _text = _sentence(ctx, m)
+            before = ctx.analyzed.document(m.document_id).text[start : m.start]
+            if not (_AMPUTATED_FOR.search(before) and _PAST.search(before)):
+                gone = False
+                break
+        if not gone:
+            continue
+        why = "removed by the past amputation the record names (OCG IV.J: no longer present)"
+        category = _category(cand.code)
+        if category is None:
+            _drop(cands, ctx, cand, AMPUTATED_ID, why)
+            continue
+        target = _in_category(ctx, f"{category}.9", category)
+        if target is None:
+            continue
+        _recode(cands, ctx, cand, target, AMPUTATED_ID, why)
+    return cands

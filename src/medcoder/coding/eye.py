@@ -197,3 +197,53 @@ def _glaucoma(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         cand.rules.append(GLAUCOMA_ID)
         cand.steps.append(step)
     return cands
+
+
+PREOP_ID = "ocg.IV.M.preop.eye.v1"
+_SURGERY = re.compile(
+    r"\b(?:surgery|extraction|phaco\w*|ce/iol|iol|lens implant\w*|trabeculectomy|vitrectomy|procedure|operation)\b",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    PREOP_ID,
+    "IV.M (preoperative evaluation: Z01.81- first, and a code for the condition that is the reason for the surgery "
+    "as an additional diagnosis)",
+    "a pre-op visit for eye surgery keeps the eye condition the surgery is for, named only in the reason for visit",
+)
+def _preop_reason(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None or not any(c.code.startswith("Z01.81") for c in cands):
+        return cands
+    if any(c.code[:1] == "H" and c.code[1:3].isdigit() and int(c.code[1:3]) < 60 for c in cands):
+        return cands  # the eye condition is coded already
+    removed = [
+        c
+        for c, rule_id in ctx.removed
+        if rule_id.startswith("ocg.IV.J.statement")
+        and c.code[:1] == "H"
+        and c.code[1:3].isdigit()
+        and int(c.code[1:3]) < 60
+        and c not in cands
+    ]
+    reasons = []
+    for cand in removed:
+        for m in cand.mentions:
+            if m.negated or m.family or m.hypothetical:
+                continue
+            document = ctx.analyzed.document(m.document_id)
+            start, end = document.sentence_at(m.start)
+            if _SURGERY.search(document.text[start:end]):
+                # the condition's own words, or only the name of the procedure ("cataract extraction")?
+                named = bool(_SURGERY.match(document.text[m.end : end].lstrip(" ,")))
+                reasons.append((named, -len(m.text), cand))
+                break
+    if not reasons:
+        return cands
+    reasons.sort(key=lambda r: (r[0], r[1]))
+    chosen = reasons[0][2]
+    ctx.removed[:] = [(c, rule_id) for c, rule_id in ctx.removed if c is not chosen]
+    chosen.rules.append(PREOP_ID)
+    chosen.steps.append("the reason for the surgery of a preoperative evaluation: an additional diagnosis (OCG IV.M)")
+    cands.append(chosen)
+    return cands
