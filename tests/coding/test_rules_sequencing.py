@@ -47,7 +47,22 @@ cor pulmonale; started on heparin then apixaban. Incidentally noted mild anemia,
 DISCHARGE DIAGNOSES: Acute bilateral pulmonary embolism.
 """
 
+DYSPHAGIA_LATE_EFFECT = """NEUROLOGY FOLLOW-UP
+ASSESSMENT: Dysphagia as a late effect of cerebral infarction 2 years ago; continue speech therapy.
+"""
+
 CASES = [
+    pytest.param(
+        RuleCase(
+            "ocg.I.A.13.if-known",
+            DYSPHAGIA_LATE_EFFECT,
+            "outpatient",
+            present=("I69.391",),
+            absent=("R13.10",),
+            off_present=("I69.391", "R13.10"),
+        ),
+        id="OCG-I.A.13:dysphagia-following-stroke-asks-only-for-a-known-type",
+    ),
     pytest.param(
         RuleCase(
             "ocg.III.not-addressed",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from medcoder.coding.candidates import Candidate, Mention
-from medcoder.coding.guidelines import Context, _drop, matches_prefix, rule, rules_data
+from medcoder.coding.guidelines import Context, _drop, _note_refs, matches_prefix, ref_covers, rule, rules_data
 
 # What the physician states as the encounter's diagnoses (OCG II, IV.A: the diagnostic statement).
 STATEMENT_SECTIONS = frozenset(
@@ -334,5 +334,43 @@ def _not_addressed(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 NOT_ADDRESSED_ID,
                 "not coded: the record says it was not worked up or treated; an other diagnosis must affect care "
                 "(OCG III, IV.J)",
+            )
+    return cands
+
+
+# --- I.A.13: 'use additional code ... if known' asks for the specified type only ------------------------------
+
+
+@rule(
+    "ocg.I.A.13.if-known.v1",
+    "I.A.13 (use additional code ... if known), I.B.4-5",
+    "beside a combination code whose 'use additional code' note asks only for the specified types of its "
+    "manifestation, the manifestation's unspecified code is not reported",
+)
+def _if_known(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I69.391 "Dysphagia following cerebral infarction: use additional code to identify the type of
+    # dysphagia, if known (R13.11-R13.19)": the combination code says the dysphagia; the note asks
+    # for its type, and R13.10 "Dysphagia, unspecified" names none -- it is the same dysphagia again.
+    for cand in list(cands):
+        if cand not in cands:
+            continue
+        refs = [r for r in _note_refs(ctx, cand.code, "useAdditionalCode") if "-" in r.strip("-")]
+        if not refs:
+            continue
+        for other in list(cands):
+            if other is cand or any(ref_covers(r, other.code) for r in refs):
+                continue
+            node = ctx.index.get(other.code)
+            if node is None or "unspecified" not in node.description.lower():
+                continue
+            if not any(other.code[:3] == r.replace(".", "")[:3] for r in refs):
+                continue
+            _drop(
+                cands,
+                ctx,
+                other,
+                "ocg.I.A.13.if-known.v1",
+                f"not coded: {cand.code} says this condition; its note asks only for the specified type "
+                f"({', '.join(refs)}) (OCG I.A.13)",
             )
     return cands
