@@ -83,6 +83,13 @@ NOTES = [
         None,
         id="no-signs-of-nonunion-is-no-subsequent-encounter",
     ),
+    pytest.param(
+        "ASSESSMENT: 1. Hypertension. 2. History of alcohol dependence, in sustained remission, sober 6 years.\n",
+        "outpatient",
+        ("F10.20",),
+        "F10.21",
+        id="a-dependence-in-remission-is-its-remission-code-not-a-dropped-history",
+    ),
 ]
 
 

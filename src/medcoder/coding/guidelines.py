@@ -319,6 +319,46 @@ def _history_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+_REMISSION = re.compile(r"\bin\s+(?:early\s+|sustained\s+|full\s+|partial\s+|complete\s+)*remission\b", re.I)
+_DEPENDENCE = re.compile(r"^F1[0-69]\.2")
+
+
+def _in_remission(cand: Candidate, ctx: Context) -> bool:
+    """A substance dependence its own clause documents "in (early / sustained) remission"."""
+    if ctx.analyzed is None or not _DEPENDENCE.match(cand.code):
+        return False
+    for m in cand.mentions:
+        document = ctx.analyzed.document(m.document_id)
+        _, end = document.sentence_at(m.start)
+        stop = next((i for i in range(m.end, end) if document.text[i] in ";\n"), end)
+        if _REMISSION.search(document.text, m.start, stop):
+            return True
+    return False
+
+
+@rule("ocg.I.C.21.history.v3", "I.C.21.c.4, IV.I-J, I.C.5.b.1", "resolved conditions become personal history codes")
+def _history_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v3: I.C.5.b.1 -- "History of alcohol dependence, in sustained remission": a dependence the
+    # provider documents in remission is its "in remission" code (F10.21), not a past condition
+    # dropped (the selection of "in remission" codes is the provider's clinical judgment, which the
+    # wording states).  Everything else as v2.
+    rule_id = "ocg.I.C.21.history.v3"
+    for cand in list(cands):
+        live = [m for m in cand.mentions if not m.negated and not m.family]
+        if not live or not all(m.historical for m in live) or not _in_remission(cand, ctx):
+            continue
+        target = cand.code[:5] + "1"
+        if cand.code == target or ctx.index.get(target) is None:
+            continue
+        cand.steps.append(f"{cand.code} -> {target}: dependence documented in remission (OCG I.C.5.b.1)")
+        cand.matched.add(cand.code)
+        cand.code = target
+        cand.rules.append(rule_id)
+    kept = {id(c) for c in cands if c.code[:3] in {f"F1{d}" for d in "0123456789"} and rule_id in c.rules}
+    rest = _history_v2([c for c in cands if id(c) not in kept], ctx)
+    return [c for c in cands if id(c) in kept or c in rest] + [c for c in rest if c not in cands]
+
+
 # --- combination codes ------------------------------------------------------------------------------
 
 
