@@ -90,6 +90,14 @@ NOTES = [
         "F10.21",
         id="a-dependence-in-remission-is-its-remission-code-not-a-dropped-history",
     ),
+    pytest.param(
+        "DISCHARGE DIAGNOSES: Solitary left kidney with obstruction and hypertension and chronic renal "
+        "insufficiency.\n",
+        "inpatient",
+        (),
+        "N18.9",
+        id="hypertensive-ckd-keeps-its-stage-code-n18.9-which-the-note-asks-for",
+    ),
 ]
 
 

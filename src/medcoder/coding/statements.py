@@ -341,6 +341,22 @@ def _not_addressed(cands: list[Candidate], ctx: Context) -> list[Candidate]:
 # --- I.A.13: 'use additional code ... if known' asks for the specified type only ------------------------------
 
 
+def _if_known_refs(ctx: Context, code: str) -> list[str]:
+    """The ranges of the code's "use additional code ... if known" notes (R13.11-R13.19)."""
+    key = f"if-known:{code}"
+    if key not in ctx.cache:
+        node = ctx.kb.cm(code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
+        notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
+        ctx.cache[key] = [
+            r
+            for n in notes
+            if n.type == "useAdditionalCode" and "if known" in n.text.lower()
+            for r in n.refs
+            if "-" in r.strip("-")
+        ]
+    return ctx.cache[key]
+
+
 @rule(
     "ocg.I.A.13.if-known.v1",
     "I.A.13 (use additional code ... if known), I.B.4-5",
@@ -354,11 +370,12 @@ def _if_known(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     for cand in list(cands):
         if cand not in cands:
             continue
-        refs = [r for r in _note_refs(ctx, cand.code, "useAdditionalCode") if "-" in r.strip("-")]
+        refs = _if_known_refs(ctx, cand.code)
         if not refs:
             continue
+        everything = _note_refs(ctx, cand.code, "useAdditionalCode")
         for other in list(cands):
-            if other is cand or any(ref_covers(r, other.code) for r in refs):
+            if other is cand or any(ref_covers(r, other.code) for r in everything):
                 continue
             node = ctx.index.get(other.code)
             if node is None or "unspecified" not in node.description.lower():
