@@ -528,6 +528,9 @@ _PUMP_FAULT = re.compile(
     r"(?:insulin\s+)?pump\b",
     re.I,
 )
+_NO_FAULT = re.compile(
+    r"\b(?:no|without|not|negative for|denies|ruled? out|r/o|no evidence of)\s+(?:\w+\s+){0,2}$", re.I
+)
 # the kind of mechanical complication (Index: Complication, insulin pump, mechanical)
 _PUMP_KINDS = (
     (re.compile(r"\bleak\w*", re.I), "T85.633", "leakage"),
@@ -559,6 +562,10 @@ def _pump_faults(ctx: Context) -> list[tuple[object, re.Match, str]]:
             if assertion.historical:
                 continue
             start, end = document.sentence_at(match.start())
+            fault = re.search(rf"\b(?:{_FAULT})", match.group(0), re.I)
+            ahead = document.text[start : match.start() + (fault.start() if fault else 0)]
+            if _NO_FAULT.search(ahead):
+                continue  # "pump interrogated, no malfunction found"
             found.append((document, match, document.text[start:end]))
     return found
 
@@ -630,7 +637,7 @@ def _pump(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     stage="sequence",
 )
 def _pump_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
-    pump = next((c for c in ordered if re.match(r"T85\.6\d4", c.code)), None)
+    pump = next((c for c in ordered if re.match(r"T85\.6(?:14|24|33|94)", c.code)), None)
     if pump is None:
         return ordered
     dosing = next((c for c in ordered if c.code.startswith(("T38.3X6", "T38.3X1"))), None)
@@ -678,6 +685,18 @@ def _hypoglycemic_coma(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         _recode(cands, ctx, cand, target, COMA_ID, why)
         for other in [c for c in cands if c.code in ("E15", "R40.20") and _live(c)]:
             _drop(cands, ctx, other, COMA_ID, f"the coma is in {target} (Index: Coma, hypoglycemic, diabetic)")
+    # "hypoglycemic coma" in a diabetic patient: not the nondiabetic E15 (its title), E1x.641
+    category = _diabetes_category(cands, ctx)
+    coma = next((c for c in cands if c.code == "E15" and _live(c)), None)
+    if coma is None or category is None:
+        return cands
+    target = _in_category(ctx, f"{category}.641", category)
+    if target is None:
+        return cands
+    _recode(cands, ctx, coma, target, COMA_ID, "hypoglycemic coma in a diabetic (Index: Coma, hypoglycemic, diabetic)")
+    plain = next((c for c in cands if c.code == f"{category}.9"), None)
+    if plain is not None:
+        _drop(cands, ctx, plain, COMA_ID, f"{plain.code} is without complications; {target} codes the coma (I.C.4.a)")
     return cands
 
 
