@@ -807,6 +807,7 @@ COVERED_ELSEWHERE = {
     "ocg.I.B.3.specificity": "tests/coding/test_facts.py",
     "ocg.I.B.3.subsumed": "tests/coding/test_facts.py",
     "ocg.I.C.2.metastatic-primary": "tests/coding/test_neoplasm_table.py",
+    "ocg.I.C.2.metastasis-to-site": "tests/coding/test_neoplasm_table.py",
 }
 
 

@@ -107,3 +107,34 @@ def test_metastatic_primary_rule_off_keeps_the_secondary(shared_dir, tmp_path_fa
         assert has(found, "C78.5"), found
     finally:
         kb.close()
+
+
+@pytest.mark.parametrize(
+    ("note", "present", "absent"),
+    [
+        # Index: "Metastasis, metastatic -> to specified site -- see Neoplasm, secondary, by site": the
+        # liver is where the pancreatic cancer went (C78.7), not a primary liver cancer (C22.9)
+        ("1. Metastatic pancreatic cancer to the liver.\n2. Cancer-related pain.", ("C25.9", "C78.7"), ("C22",)),
+        ("1. Metastatic breast cancer to the lung, left breast primary.", ("C50", "C78.0"), ("C34",)),
+        # the organ's own cancer stays primary: no metastasis words
+        ("1. Hepatocellular carcinoma of the liver, on sorafenib.", ("C22",), ("C78.7",)),
+    ],
+)
+def test_metastatic_cancer_to_a_site_is_secondary(table_coder: Coder, note, present, absent) -> None:
+    found = codes(table_coder.code(encounter(f"DISCHARGE DIAGNOSES:\n{note}\n", "inpatient")))
+    for code in present:
+        assert has(found, code), (code, found)
+    for code in absent:
+        assert not has(found, code), (code, found)
+
+
+def test_metastasis_to_site_rule_off_keeps_the_primary_of_the_site(table_coder: Coder) -> None:
+    # the companion of the rule case: switched off the way a site convention does it
+    from medcoder.coding.sitemodel import SiteModel
+
+    model = SiteModel(n_docs=0, code_docs={}, assoc={})
+    model.conventions = {"ocg.I.C.2.metastasis-to-site": False}
+    note = encounter("DISCHARGE DIAGNOSES:\n1. Metastatic pancreatic cancer to the liver.\n", "inpatient")
+    found = codes(Coder(table_coder.kb, model=model).code(note))
+    assert has(found, "C22"), found
+    assert has(codes(table_coder.code(note)), "C78.7")

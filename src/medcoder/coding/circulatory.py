@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from medcoder.coding.candidates import Candidate, Mention
@@ -762,3 +763,110 @@ def _old_mi_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     old.rules.append(OLD_MI_ORDER_ID)
     old.steps.append(f"after {current.code}: the old MI is history, the current AMI occasioned the encounter")
     return ordered
+
+
+# --- an old MI: dated by its year, or a past MI with no date (Index: History, personal -> myocardial infarction) -----
+
+OLD_MI_V2 = "ocg.I.C.9.e.old.v2"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_YEAR = re.compile(
+    rf"^\W*(?:(?:in|on|from|during|of)\s+)?(?:(?:{_MONTH}|\d{{1,2}}/)\s*(?:\d{{1,2}},?\s+)?)?(?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_RECENT = re.compile(r"\b(?:recent(?:ly)?|this\s+(?:admission|hospitalization|stay)|current)\b", re.IGNORECASE)
+
+
+def _dated_v2(ctx: Context, m: Mention) -> bool | None:
+    """As :func:`_dated`, and an AMI dated by a year before this one ("MI in 2015", "NSTEMI (2019)")
+    is more than 4 weeks old."""
+    when = _dated(ctx, m)
+    if when is not None:
+        return when
+    document = _document(ctx, m)
+    _, s_end = document.sentence_at(m.start)
+    match = _YEAR.match(document.text[m.end : min(s_end, m.end + 30)].replace("(", " "))
+    if match and int(match.group("year")) < dt.date.today().year:
+        return False
+    return None
+
+
+@rule(
+    OLD_MI_V2,
+    "I.C.9.e.1 (I21 for an AMI four weeks old or less); Tabular I25.2 (old myocardial infarction: healed, or past "
+    "and presenting no symptoms); Index: History, personal -> myocardial infarction (old) I25.2",
+    "an AMI dated more than 4 weeks ago (or by an earlier year), or a past MI of the history, is an old MI, I25.2",
+)
+def _old_mi_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: "myocardial infarction in 2015" is dated too; and a past MI the history rule set aside
+    # ("Past medical history: myocardial infarction") is an old MI unless dated within 4 weeks or
+    # called recent -- the Index's "History, personal -> myocardial infarction (old)" is I25.2.
+    if ctx.analyzed is None or ctx.index.get("I25.2") is None:
+        return cands
+    for cand in [c for c in cands if c.code.startswith(("I21", "I22"))]:
+        live = _live(cand)
+        if not live or not all(_dated_v2(ctx, m) is False for m in live):
+            continue
+        _recode(cands, ctx, cand, "I25.2", OLD_MI_V2, "an AMI dated more than 4 weeks ago is an old MI (OCG I.C.9.e.1)")
+    if any(c.code.startswith(("I25.2", "I21", "I22")) for c in cands):
+        return cands
+    for gone, rule_id in ctx.removed:
+        if not gone.code.startswith(("I21", "I22")) or base_id(rule_id) != "ocg.I.C.21.history":
+            continue
+        live = _live(gone)
+        if not live or any(_dated_v2(ctx, m) is True for m in live):
+            continue
+        if any(_RECENT.search(_document(ctx, m).text, _document(ctx, m).sentence_at(m.start)[0], m.end) for m in live):
+            continue
+        old = Candidate(
+            "I25.2", matched={gone.code, "I25.2"}, mentions=list(gone.mentions), features=dict(gone.features)
+        )
+        old.confidence = gone.confidence
+        old.rules.append(OLD_MI_V2)
+        old.steps.append(
+            f"{gone.code} is a past MI ({live[0].text!r}), not within 4 weeks -> I25.2 old myocardial infarction "
+            "(OCG I.C.9.e.1; Index: History, personal -> myocardial infarction (old) I25.2)"
+        )
+        cands.append(old)
+        break
+    return cands
+
+
+# --- chronic deep vein thrombosis (I82.5-, I82.7-, I82.A2-, I82.B2-, I82.C2-) ---------------------------------------
+
+CHRONIC_DVT_ID = "ocg.I.B.8.chronic-dvt.v1"
+# the acute category's prefix -> the chronic one's (Tabular I82: "acute" and "chronic" are separate
+# subcategories of each vein; the Index defaults "Thrombosis, vein, deep" to acute)
+_CHRONIC_VEIN = (
+    ("I82.4", "I82.5"),
+    ("I82.6", "I82.7"),
+    ("I82.A1", "I82.A2"),
+    ("I82.B1", "I82.B2"),
+    ("I82.C1", "I82.C2"),
+)
+
+
+@rule(
+    CHRONIC_DVT_ID,
+    "I.B.8, I.B.2-3 (Tabular I82: acute and chronic embolism and thrombosis by vein)",
+    "a venous thrombosis documented as chronic is the chronic code of its vein (I82.5-), not the acute default",
+)
+def _chronic_dvt(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "Chronic DVT of the left femoral vein": Tabular I82.4- is "Acute embolism and thrombosis of deep
+    # veins of lower extremity", I82.5- "Chronic ..."; the word "chronic" that modifies the
+    # thrombosis picks I82.5- with the same vein and side (I82.412 -> I82.512).  A chronic
+    # anticoagulation is no chronic thrombosis: only a word modifying the condition counts.
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        acute = next(((a, c) for a, c in _CHRONIC_VEIN if cand.code.startswith(a)), None)
+        if acute is None or cand not in cands:
+            continue
+        live = _live(cand)
+        if not live or not all(acuity_of(ctx, m) == "chronic" for m in live):
+            continue
+        target = acute[1] + cand.code[len(acute[0]) :]
+        node = ctx.index.get(target)
+        if node is None or not node.billable or "chronic" not in node.description.lower():
+            continue
+        _recode(cands, ctx, cand, target, CHRONIC_DVT_ID, "documented as chronic (OCG I.B.8; Tabular I82)")
+    return cands

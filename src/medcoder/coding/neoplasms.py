@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from medcoder.coding.candidates import Candidate, Mention
-from medcoder.coding.features import fact_confidence
+from medcoder.coding.candidates import Candidate, Mention, matched_mention
+from medcoder.coding.features import fact_confidence, rule_candidate
 from medcoder.coding.guidelines import Context, _drop, rule, rules_data
 
 ANEMIA_ID = "ocg.I.C.2.c.1.v1"
@@ -123,6 +123,38 @@ def _remission(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+# --- where a visit's reason is written ---------------------------------------------------------------------------
+
+# "Reason for encounter: fraction 12 of 25 ..." written as a line of a note the section reader does
+# not split (a title line above it); a title line is no reason, the sentence under it may be
+_REASON_LINE = re.compile(
+    r"^[ \t]*(?:reason\s+for\s+(?:the\s+)?(?:visit|encounter|admission|referral)|purpose\s+of\s+(?:the\s+)?visit|"
+    r"visit\s+reason)[ \t]*:[ \t]*(?P<reason>\S[^\n]*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TITLE = re.compile(r"^(?=[^a-z]*[A-Z])[^a-z]*$")
+
+
+def visit_reason_spans(ctx: Context) -> list[tuple[object, object, int, int]]:
+    """The reason spans of :func:`medcoder.coding.encounters.reason_spans`, and where a headerless
+    note opens with a title line ("FOLLOW-UP VISIT"), the sentence under it and any "Reason for
+    encounter:" line."""
+    from medcoder.coding.encounters import reason_spans
+
+    spans = list(reason_spans(ctx))
+    for document in getattr(ctx.analyzed, "documents", []):
+        sentences = document.sentences
+        if len(sentences) > 1 and _TITLE.match(document.text[slice(*sentences[0])].strip()):
+            section = document.section_at(sentences[1][0])
+            if section.name == "unknown":
+                spans.append((document, section, *sentences[1]))
+        for line in _REASON_LINE.finditer(document.text):
+            start, end = line.span("reason")
+            if not any(d is document and a <= start < b for d, _s, a, b in spans):
+                spans.append((document, document.section_at(start), start, end))
+    return spans
+
+
 # --- excised malignancy, follow-up after completed treatment -------------------------------------------------------
 
 _TREATED_FOR = re.compile(
@@ -176,6 +208,10 @@ def _excised(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # primary malignancy at that site, a code from category Z85 ... should be used."  The note says
     # both: the malignancy is what a past operation or treatment was for, and there is no evidence of
     # disease (or of recurrence).
+    return _excised_as_history(cands, ctx, EXCISED_ID)
+
+
+def _excised_as_history(cands: list[Candidate], ctx: Context, rule_id: str) -> list[Candidate]:
     if ctx.analyzed is None:
         return cands
     for cand in [c for c in cands if _malignant(c.code) and not c.code.startswith(("C77", "C78", "C79"))]:
@@ -185,18 +221,20 @@ def _excised(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         document = ctx.analyzed.document(live[0].document_id)
         if not _NO_DISEASE.search(document.text):
             continue
+        if rule_id != EXCISED_ID and _under_treatment(cands, ctx, cand) is not None:
+            continue  # still treated: a current malignancy (v2)
         current = [m for m in live if not m.historical]  # a past mention is the history rule's (I.C.21.c.4)
         if not current or not all(_treated_before(ctx.analyzed.document(m.document_id), m) for m in current):
             continue
         z = _history_code(cand.code, ctx)
         if z is None:
             continue
-        _drop(cands, ctx, cand, EXCISED_ID, f"excised / treated, no evidence of disease: history {z} (OCG I.C.2.d)")
+        _drop(cands, ctx, cand, rule_id, f"excised / treated, no evidence of disease: history {z} (OCG I.C.2.d)")
         existing = next((c for c in cands if c.code == z), None)
         if existing is None:
             history = Candidate(z, matched={cand.code}, mentions=list(live), features=dict(cand.features))
             history.confidence = cand.confidence
-            history.rules.append(EXCISED_ID)
+            history.rules.append(rule_id)
             history.steps.append(
                 f"{cand.code} was treated ({live[0].text!r}), no further treatment and no evidence of disease -> "
                 f"personal history {z} (OCG I.C.2.d)"
@@ -205,12 +243,75 @@ def _excised(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+EXCISED_V2 = "ocg.I.C.2.d.excised.v2"
+# treatment still directed at the malignancy (I.C.2.d: "no further treatment directed to that site"):
+# adjuvant hormone therapy ("currently on anastrozole", "continues tamoxifen"), chemotherapy,
+# immunotherapy or radiation being given now -- not one completed ("completed adjuvant chemotherapy")
+_ANTINEOPLASTIC = (
+    r"(?:tamoxifen|anastrozole|letrozole|exemestane|fulvestrant|raloxifene|toremifene|leuprolide|goserelin|"
+    r"degarelix|bicalutamide|enzalutamide|abiraterone|apalutamide|darolutamide|trastuzumab|pertuzumab|"
+    r"capecitabine|imatinib|osimertinib|pembrolizumab|nivolumab|palbociclib|ribociclib|abemaciclib|"
+    r"(?:adjuvant\s+|maintenance\s+|hormonal\s+|endocrine\s+|androgen[- ]deprivation\s+)?"
+    r"(?:hormone\s+therapy|hormonal\s+therapy|endocrine\s+therapy|chemotherapy|chemo|immunotherapy|"
+    r"radiation(?:\s+therapy)?|radiotherapy|ADT|aromatase\s+inhibitors?))"
+)
+_UNDER_TREATMENT = re.compile(
+    r"\b(?:(?:currently|now|still)\s+(?:on|receiving|taking|undergoing)|on|"
+    r"receiving|undergoing|continues?|continuing|taking|remains\s+on|started\s+on|"
+    r"will\s+continue)\s+(?:\w+\s+){0,2}?" + _ANTINEOPLASTIC + r"\b",
+    re.IGNORECASE,
+)
+# long-term drug therapy codes that are antineoplastic treatment (Tabular Z79.81-: agents affecting
+# estrogen receptors and levels; Z79.63-: long term (current) use of chemotherapeutic agent)
+_TREATMENT_CODES = ("Z79.81", "Z79.63")
+# treatment that was ("completed 5 years of tamoxifen", "was on letrozole until 2021")
+_DONE_BEFORE = re.compile(
+    r"\b(?:completed|finished|stopped|discontinued|was|were|previously|formerly)\W+(?:\w+\W+){0,3}$", re.I
+)
+_DONE_AFTER = re.compile(r"^[^.;]{0,30}?\b(?:completed|finished|stopped|discontinued|until|ago|ended)\b", re.I)
+
+
+def _under_treatment(cands: list[Candidate], ctx: Context, cand: Candidate) -> str | None:
+    """Words of the note (or a long-term drug code) saying the malignancy is still being treated."""
+    for c in cands:
+        if c.code.startswith(_TREATMENT_CODES) and any(m.affirmed for m in c.mentions):
+            return c.code
+    for m in cand.mentions:
+        document = ctx.analyzed.document(m.document_id)
+        for found in _UNDER_TREATMENT.finditer(document.text):
+            assertion = document.assess((found.start(), found.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family:
+                continue
+            start, _ = document.sentence_at(found.start())
+            _, end = document.sentence_at(found.start())
+            started = found.group(0).lower().startswith("started")
+            if (not started and _DONE_BEFORE.search(document.text[start : found.start()])) or _DONE_AFTER.match(
+                document.text[found.end() : end]
+            ):
+                continue  # "completed radiation and was on tamoxifen for 5 years"
+            return found.group(0)
+    return None
+
+
+@rule(
+    EXCISED_V2,
+    "I.C.2.d",
+    "a malignancy excised or treated, no further treatment and no evidence of disease: Z85; not while treatment "
+    "is still directed at it (adjuvant hormone therapy, chemotherapy, radiation)",
+)
+def _excised_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.2.d: the history code only when "there is no further treatment directed to that site";
+    # a breast cancer excised and irradiated, now on adjuvant anastrozole (Z79.811), is still a
+    # current malignancy however the note says "no evidence of disease".
+    return _excised_as_history(cands, ctx, EXCISED_V2)
+
+
 @rule(
     FOLLOW_UP_ID,
     "I.C.2.d, I.C.21.c.8",
     "a follow-up or surveillance visit after completed treatment of a malignancy: Z08 first, with its Z85",
 )
-def _follow_up(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+def _follow_up(cands: list[Candidate], ctx: Context, spans=None) -> list[Candidate]:
     # I.C.21.c.8: the follow-up codes "explain continuing surveillance following completed treatment
     # of a disease ... They imply that the condition has been fully treated and no longer exists";
     # Z08 "Encounter for follow-up examination after completed treatment for malignant neoplasm",
@@ -222,7 +323,7 @@ def _follow_up(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     history = [c for c in cands if c.code.startswith("Z85")]
     if not history or any(_malignant(c.code) for c in cands):
         return cands
-    for document, section, start, end in reason_spans(ctx):
+    for document, section, start, end in spans if spans is not None else reason_spans(ctx):
         match = _FOLLOW_UP.search(document.text, start, end)
         if match is None:
             continue
@@ -249,13 +350,128 @@ def _follow_up(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         )
         cand = Candidate("Z08", matched={"Z08"}, mentions=[mention])
         cand.confidence = max(fact_confidence(cand), history[0].confidence)
-        cand.rules.append(FOLLOW_UP_ID)
+        cand.rules.append(FOLLOW_UP_ID if spans is None else FOLLOW_UP_V2)
         cand.steps.append(
             f"the visit is a {match.group(0)!r} after completed treatment of a malignancy ({history[0].code}) -> Z08, "
             "first-listed (OCG I.C.21.c.8, I.C.2.d)"
         )
         cands.append(cand)
         return cands
+    return cands
+
+
+FOLLOW_UP_V2 = "ocg.I.C.2.d.follow-up.v2"
+
+
+@rule(
+    FOLLOW_UP_V2,
+    "I.C.2.d, I.C.21.c.8",
+    "a follow-up or surveillance visit after completed treatment of a malignancy: Z08 first, with its Z85 (v2: the "
+    "reason read under a title line or on a 'Reason for encounter:' line too)",
+)
+def _follow_up_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: "FOLLOW-UP VISIT\n6-month surveillance after a right hemicolectomy for ..." -- the title line
+    # says follow-up of nothing; the sentence under it is the visit's reason
+    if ctx.analyzed is None:
+        return cands
+    return _follow_up(cands, ctx, visit_reason_spans(ctx))
+
+
+# --- an encounter for antineoplastic radiation therapy or immunotherapy (I.C.2.e.2) ----------------------------------
+
+THERAPY_ID = "ocg.I.C.2.e.2.therapy.v1"
+_RT = (
+    r"(?:(?:external[- ]beam|stereotactic(?:\s+body)?|whole[- ]brain|intensity[- ]modulated|proton(?:\s+beam)?|"
+    r"palliative|adjuvant|definitive|daily|scheduled|next)\s+)*"
+    r"(?:radiation(?:\s+therapy|\s+treatment)?|radiotherapy|IMRT|SBRT|EBRT|XRT)"
+)
+_IO_DRUG = (
+    r"(?:pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|avelumab|dostarlimab|tremelimumab|"
+    r"Keytruda|Opdivo|Tecentriq|Imfinzi|Yervoy|Libtayo|Bavencio|Jemperli)"
+)
+# (pattern of the visit's reason, code, Tabular title)
+THERAPIES = (
+    (
+        r"\b(?:fraction|fx|session|treatment)\s*#?\s*\d+(?:\s*(?:of|/)\s*\d+)?\s+(?:of\s+)?(?:(?:his|her|the)\s+)?"
+        + _RT
+        + r"|\b(?:for|here\s+for|presents\s+for|admitted\s+for|receives?|received)\s+(?:(?:his|her|the)\s+)?"
+        + _RT
+        + r"(?!\s+(?:planning|simulation|consult\w*|evaluation|oncology))\b"
+        + r"|\b"
+        + _RT
+        + r"\s+(?:fraction|session)\s*#?\s*\d+",
+        "Z51.0",
+        "Z51.0 Encounter for antineoplastic radiation therapy",
+    ),
+    (
+        r"\b(?:cycle|course|dose|infusion|C)\s*#?\s*\d+(?:\s+of\s+\d+)?\s+(?:of\s+)?(?:\w+\s+){0,3}?"
+        r"(?:immunotherapy|" + _IO_DRUG + r")"
+        r"|\b(?:for|here\s+for|presents\s+for|admitted\s+for|receives?|received)\s+(?:(?:his|her|the|scheduled|next|"
+        r"maintenance)\s+)*(?:\w+\s+){0,2}?(?:immunotherapy|" + _IO_DRUG + r"\s+(?:infusion|dose|cycle))"
+        r"|\b(?:immunotherapy|" + _IO_DRUG + r")\s+(?:infusion|cycle|session|treatment|dose)\b",
+        "Z51.12",
+        "Z51.12 Encounter for antineoplastic immunotherapy",
+    ),
+)
+_THERAPIES = tuple((re.compile(p, re.IGNORECASE), code, title) for p, code, title in THERAPIES)
+# not the administration: a consultation or planning visit about it
+_NOT_GIVEN = re.compile(
+    r"\b(?:consult\w*|evaluat\w*|referr\w*|candidate|discuss\w*|planning|simulation|consider\w*|completed|"
+    r"finished|s/p|status\s+post|after)\b[^.;]{0,25}$",
+    re.IGNORECASE,
+)
+
+
+def _current_neoplasm(cands: list[Candidate]) -> Candidate | None:
+    return next(
+        (
+            c
+            for c in cands
+            if c.code.startswith(("C", "D45", "D46", "D47"))
+            and any(m.affirmed and not m.historical for m in c.mentions)
+        ),
+        None,
+    )
+
+
+@rule(
+    THERAPY_ID,
+    "I.C.2.e.2",
+    "a visit solely for antineoplastic radiation therapy or immunotherapy: Z51.0 / Z51.12, the malignancy after it",
+)
+def _therapy(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.2.e.2: "If a patient admission/encounter is solely for the administration of chemotherapy,
+    # immunotherapy or external beam radiation therapy, assign code Z51.0, Z51.11, or Z51.12 as the
+    # first-listed or principal diagnosis."  The reason for the visit is the treatment ("fraction 12
+    # of 25 of external beam radiation", "here for cycle 6 of pembrolizumab immunotherapy"), given
+    # for a malignancy the note documents; not a consultation about it, nor one completed.
+    if ctx.analyzed is None:
+        return cands
+    neoplasm = _current_neoplasm(cands)
+    if neoplasm is None:
+        return cands
+    for document, _section, start, end in visit_reason_spans(ctx):
+        for pattern, code, title in _THERAPIES:
+            if any(c.code == code for c in cands) or ctx.index.get(code) is None:
+                continue
+            found = pattern.search(document.text, start, end)
+            if found is None:
+                continue
+            s_start, _ = document.sentence_at(found.start())
+            if _NOT_GIVEN.search(document.text[s_start : found.start()]):
+                continue
+            assertion = document.assess((found.start(), found.end()))
+            if assertion.negated or assertion.hypothetical or assertion.family or assertion.historical:
+                continue
+            mention = matched_mention(document, found, title, f"OCG I.C.2.e.2: {title}, first-listed")
+            cands.append(
+                rule_candidate(
+                    code,
+                    mention,
+                    THERAPY_ID,
+                    f"the visit is for {found.group(0)!r} of {neoplasm.code} -> {code}, first-listed (OCG I.C.2.e.2)",
+                )
+            )
     return cands
 
 
@@ -526,6 +742,130 @@ def _metastasis_wording(cands: list[Candidate], ctx: Context) -> list[Candidate]
             cand.rules.append(METASTASIS_ID)
             cand.steps.append(f"{old} -> C79.51: {live[0].text!r} is metastasis to bone (Index: Metastasis -> to bone)")
             secondary_bone = True
+    return cands
+
+
+# --- "metastatic pancreatic cancer to the liver": the liver is the secondary site -----------------------------------
+
+METASTASIS_TO_ID = "ocg.I.C.2.metastasis-to-site.v1"
+# primary category (or code) of the site -> (Neoplasm Table, Malignant Secondary column of the same
+# site; the last character by side for the paired organs: 1 right, 2 left, else unspecified)
+SECONDARY_OF = (
+    ("C22", "C78.7", None),
+    ("C34", "C78.0", "side"),
+    ("C71", "C79.31", None),
+    ("C70.0", "C79.32", None),
+    ("C74", "C79.7", "side"),
+    ("C38.4", "C78.2", None),
+    ("C48", "C78.6", None),
+    ("C17", "C78.4", None),
+    ("C18", "C78.5", None),
+    ("C19", "C78.5", None),
+    ("C20", "C78.5", None),
+    ("C64", "C79.0", "side"),
+    ("C67", "C79.11", None),
+    ("C56", "C79.6", "side"),
+    ("C50", "C79.81", None),
+    ("C44", "C79.2", None),
+)
+# the malignancy word carried to a site: "cancer to the liver", "carcinoma metastatic to the lung"
+_CARRIED_TO = re.compile(
+    r"^(?:\w+\s+){0,3}?(?:cancer|carcinoma|adenocarcinoma|malignancy|melanoma|sarcoma|neoplasm|disease)\s+"
+    r"(?:(?:metastatic|metastasized|metastasised|spread)\s+)?(?:to|into)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_SPREAD = re.compile(r"\b(?:metasta\w*|mets|spread)\b", re.IGNORECASE)
+
+
+def _secondary_of(code: str, ctx: Context) -> str | None:
+    for prefix, target, how in SECONDARY_OF:
+        if not code.startswith(prefix):
+            continue
+        if how == "side":
+            node = ctx.index.get(code)
+            words = node.description.lower() if node is not None else ""
+            target += "1" if "right" in words else ("2" if "left" in words else "0")
+        return target if ctx.index.get(target) is not None else None
+    return None
+
+
+@rule(
+    METASTASIS_TO_ID,
+    "I.C.2 (Alphabetic Index: Metastasis, metastatic -> to specified site: see Neoplasm, secondary, by site)",
+    "'metastatic <primary> cancer to the liver': the site the cancer spread to is secondary (C78.7), not a primary",
+)
+def _metastasis_to(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: "Metastasis, metastatic -> to specified site -- see Neoplasm, secondary, by site".  In
+    # "metastatic pancreatic cancer to the liver" the liver is where the pancreatic cancer went: C78.7,
+    # not a primary liver cancer (C22.9) read from the words "cancer to the liver".  Bone is the
+    # metastasis-wording rule's (C79.51).
+    if ctx.analyzed is None:
+        return cands
+    for cand in [c for c in cands if _malignant(c.code) and not c.code.startswith((*_SECONDARY, "C80"))]:
+        live = [m for m in cand.mentions if m.affirmed]
+        target = _secondary_of(cand.code, ctx)
+        if not live or target is None:
+            continue
+        carried = True
+        for m in live:
+            document = ctx.analyzed.document(m.document_id)
+            start, _ = document.sentence_at(m.start)
+            if not (_CARRIED_TO.match(m.text) and _SPREAD.search(document.text, max(start, m.start - 80), m.end)):
+                carried = False
+                break
+        if not carried:
+            continue
+        existing = next((c for c in cands if c.code == target), None)
+        if existing is not None:
+            existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
+            _drop(cands, ctx, cand, METASTASIS_TO_ID, f"{live[0].text!r} is the secondary {target}, already coded")
+            continue
+        old = cand.code
+        cand.code = target
+        cand.matched.add(target)
+        cand.rules.append(METASTASIS_TO_ID)
+        cand.steps.append(
+            f"{old} -> {target}: {live[0].text!r} is the site the malignancy spread to (Index: Metastasis -> to "
+            "specified site -- see Neoplasm, secondary, by site)"
+        )
+    return cands
+
+
+# --- disseminated malignancy, no site known (I.C.2.l) -------------------------------------------------------------
+
+DISSEMINATED_ID = "ocg.I.C.2.l.disseminated.v1"
+
+
+@rule(
+    DISSEMINATED_ID,
+    "I.C.2.l",
+    "C80.0 (carcinomatosis, disseminated malignancy) only when no primary or secondary site is known; C80.1 not "
+    "beside it",
+)
+def _disseminated(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.2.l.1: "Code C80.0, Disseminated malignant neoplasm, unspecified, is for use only in those
+    # cases where the patient has advanced metastatic disease and no known primary or secondary
+    # sites are specified."  I.C.2.l.2: C80.1 is for "no determination ... of the primary site".
+    # With C80.0 the unknown primary is already said (its inclusion terms: "Generalized cancer,
+    # unspecified site (primary) (secondary)"): no C80.1 beside it; with a known site, no C80.0.
+    dissem = next((c for c in cands if c.code == "C80.0"), None)
+    if dissem is None:
+        return cands
+    known = [
+        c for c in cands if _malignant(c.code) and not c.code.startswith("C80") and any(m.affirmed for m in c.mentions)
+    ]
+    if known:
+        _drop(
+            cands,
+            ctx,
+            dissem,
+            DISSEMINATED_ID,
+            f"not coded: C80.0 only when no primary or secondary site is known; {known[0].code} is (OCG I.C.2.l.1)",
+        )
+        return cands
+    for nos in [c for c in cands if c.code == "C80.1"]:
+        dissem.mentions.extend(m for m in nos.mentions if m not in dissem.mentions)
+        _drop(cands, ctx, nos, DISSEMINATED_ID, "not coded: C80.0 already says no site is known (OCG I.C.2.l)")
     return cands
 
 
