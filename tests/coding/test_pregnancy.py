@@ -86,7 +86,11 @@ def test_pregnancy_rules_data_is_validated():
 
 def test_pregnancy_rules_are_registered_with_versioned_ids():
     ids = [r for r in RULES if r.startswith("ocg.I.C.15")]
-    assert set(map(base_id, ids)) == {CONDITIONS, SUPERVISION, DELIVERY, NORMAL, WEEKS, SEQUENCE}
+    chapter = {CONDITIONS, SUPERVISION, DELIVERY, NORMAL, WEEKS, SEQUENCE}
+    # the cesarean's scar and principal (I.C.15.b.4), another pregnancy's condition, integral symptoms
+    chapter |= {base_id(pregnancy.SCAR_RULE), base_id(pregnancy.CESAREAN_FIRST_RULE)}
+    chapter |= {base_id(pregnancy.NOT_THIS_RULE), base_id(pregnancy.INTEGRAL_RULE)}
+    assert set(map(base_id, ids)) == chapter
     assert RULES[pregnancy.SEQUENCE_RULE].stage == "sequence"
 
 

@@ -41,7 +41,7 @@ def _birth_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     return ordered
 
 
-RECORD_ID = "ocg.I.C.16.a.2.newborn-record.v1"
+RECORD_ID = "ocg.I.C.16.a.2.newborn-record.v2"
 RULED_OUT_ID = "ocg.I.C.16.b.ruled-out.v1"
 MATURITY_ID = "ocg.I.C.16.e.weight-gestation.v1"
 MATURITY_FIRST_ID = "ocg.I.C.16.e.sequence.v1"
@@ -87,10 +87,43 @@ _MULTIPLE = (
 )
 
 
+# words only a delivery record (the mother's) has: her pregnancy, the operation on her, her blood loss
+_MOTHER_OPERATION = re.compile(
+    r"\b(?:intrauterine\s+pregnancy|(?-i:IUP)|(?-i:EBL)|estimated\s+blood\s+loss|hysterotomy|uterine\s+incision|"
+    r"placenta\s+(?:was\s+)?(?:delivered|removed|expressed)|delivery\s+of\s+(?:the\s+)?placenta|fundal\s+height|"
+    r"perineal\s+laceration|laceration\s+(?:was\s+)?repaired|trial\s+of\s+labor|(?-i:TOLAC|VBAC)|"
+    r"(?:previous|prior)\s+c(?:a)?esarean|(?:delivery|delivered)\s+(?:at\s+\d+\s*(?:weeks?|wks?)\s+)?of\s+(?:a|an)\s+"
+    r"(?:(?:single|singleton|healthy|viable|vigorous|term)\s+)*(?:live\s*born|infant|male|female|baby|newborn))\b",
+    re.IGNORECASE,
+)
+# a sentence about the mother in the newborn's record ("born to a 28 yo G2P2 mother", "Mother is a 30 yo G3P3
+# with chronic hypertension"): her age, gravidity and conditions are hers
+_ABOUT_MOTHER = re.compile(r"\b(?:mother|mother's|maternal|mom|(?-i:MOB)|born\s+to)\b", re.IGNORECASE)
+
+
+def _said_of_mother(document, start: int) -> bool:
+    s_start, s_end = document.sentence_at(start)
+    return bool(_ABOUT_MOTHER.search(document.text, s_start, s_end))
+
+
+def _mother_or_older(document) -> bool:
+    """Words of the mother's record, or of an older patient's, that are not said of the newborn's mother."""
+    text = document.text
+    for pattern in (_MOTHER_RECORD, _OLDER, _MOTHER_OPERATION):
+        if any(not _said_of_mother(document, m.start()) for m in pattern.finditer(text)):
+            return True
+    return False
+
+
 def newborn_record(ctx: Context) -> tuple[object, re.Match] | None:
-    """(document, match) of the words that make the record a newborn's, None on another record."""
+    """(document, match) of the words that make the record a newborn's, None on another record.
+
+    v2: the mother's age, gravidity and history in a sentence about her ("born to a 28 yo G2P2 mother")
+    do not make the newborn's record hers; words only a delivery record has (intrauterine pregnancy,
+    estimated blood loss, hysterotomy, placenta delivered) make a delivery note's "liveborn male infant"
+    the outcome of her delivery, not a newborn's record."""
     for document in getattr(ctx.analyzed, "documents", []):
-        if _MOTHER_RECORD.search(document.text) or _OLDER.search(document.text):
+        if _mother_or_older(document):
             return None
         for match in _NEWBORN_SUBJECT.finditer(document.text):
             if document.section_at(match.start()).name not in _NOT_THE_PATIENT:
@@ -314,3 +347,158 @@ def _weight_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     weight.rules.append(MATURITY_FIRST_ID)
     weight.steps.append("sequenced before the gestational age: birth weight first (OCG I.C.16.e)")
     return ordered
+
+
+MOTHER_ID = "ocg.I.C.16.a.6.mother.v1"
+_THE_INFANT = re.compile(r"\b(?:infant|newborn|neonate|baby|boy|girl|twin\s+[AB]|he|his|him)\b", re.IGNORECASE)
+
+
+@rule(
+    MOTHER_ID,
+    "I.C.16.a.6 (the newborn's own clinically significant conditions), Tabular P00-P04",
+    "on the newborn's record, the mother's own conditions ('Mother is a 30 yo with chronic hypertension') are hers",
+)
+def _mothers_conditions(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # The newborn's record codes the newborn's conditions (I.C.16.a.6); a maternal condition is the
+    # newborn's only as its effect on the newborn, P00-P04 ("Newborn affected by maternal ..."), when
+    # the provider says so.  A code whose every mention is in a sentence about the mother that does not
+    # name the infant is hers.  P codes, the birth episode Z38 and the observation Z05 stay.
+    if ctx.analyzed is None or newborn_record(ctx) is None:
+        return cands
+    for cand in list(cands):
+        if cand.code.startswith(("P", "Z38", "Z05")):
+            continue
+        live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical) and m.source != "learned"]
+        if not live:
+            continue
+        hers = True
+        for m in live:
+            try:
+                document = ctx.analyzed.document(m.document_id)
+            except (AttributeError, KeyError):
+                hers = False
+                break
+            s_start, s_end = document.sentence_at(m.start)
+            sentence = document.text[s_start:s_end]
+            if not _ABOUT_MOTHER.search(sentence) or _THE_INFANT.search(sentence):
+                hers = False
+                break
+        if hers:
+            _drop(
+                cands,
+                ctx,
+                cand,
+                MOTHER_ID,
+                f"not coded: {live[0].text!r} is said of the mother, not the newborn; her conditions are coded on "
+                "her record, on the newborn's only as they affect the newborn (P00-P04; OCG I.C.16.a.6)",
+            )
+    return cands
+
+
+SEPSIS_ID = "ocg.I.C.16.f.newborn-sepsis.v1"
+# sepsis code -> the newborn's P36 code by organism (Tabular A40, A41 Excludes1: neonatal sepsis P36.-)
+_NEWBORN_SEPSIS = (
+    ("A40.1", "P36.0"),
+    ("A40", "P36.19"),
+    ("A41.0", "P36.2"),
+    ("A41.1", "P36.39"),
+    ("A41.2", "P36.30"),
+    ("A41.51", "P36.4"),
+    ("A41.4", "P36.5"),
+    ("A41.9", "P36.9"),
+    ("A41", "P36.8"),
+)
+# an organism code documented with an unspecified sepsis -> the P36 code naming it
+_ORGANISM_SEPSIS = (
+    ("B95.1", "P36.0"),
+    ("B95.5", "P36.10"),
+    ("B95.0", "P36.19"),
+    ("B95.2", "P36.19"),
+    ("B95.3", "P36.19"),
+    ("B95.4", "P36.19"),
+    ("B95.6", "P36.2"),
+    ("B95.7", "P36.39"),
+    ("B95.8", "P36.30"),
+    ("B96.2", "P36.4"),
+    ("B96", "P36.8"),
+)
+
+
+# the organism named in the sepsis's own sentence (Index: Sepsis, newborn, due to ...)
+_ORGANISM_WORDS = (
+    (re.compile(r"\b(?:group\s+B\s+strep\w*|(?-i:GBS)|streptococcus\s+agalactiae)\b", re.I), "P36.0"),
+    (re.compile(r"\b(?:E\.?\s*coli|escherichia\s+coli)\b", re.I), "P36.4"),
+    (re.compile(r"\b(?:staph\w*\s+aureus|(?-i:MRSA|MSSA))\b", re.I), "P36.2"),
+    (re.compile(r"\b(?:coagulase[\s-]negative\s+staph\w*|staph\w*\s+epidermidis|(?-i:CoNS))\b", re.I), "P36.39"),
+)
+
+
+def _organism_in_sentence(ctx: Context, cand: Candidate) -> str | None:
+    for m in cand.mentions:
+        if m.negated or m.family or m.hypothetical:
+            continue
+        try:
+            document = ctx.analyzed.document(m.document_id)  # type: ignore[union-attr]
+        except (AttributeError, KeyError):
+            continue
+        s_start, s_end = document.sentence_at(m.start)
+        sentence = document.text[s_start:s_end]
+        found = next((code for pattern, code in _ORGANISM_WORDS if pattern.search(sentence)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _same_sentence(ctx: Context, a: Candidate, b: Candidate) -> bool:
+    for m in a.mentions:
+        try:
+            document = ctx.analyzed.document(m.document_id)  # type: ignore[union-attr]
+        except (AttributeError, KeyError):
+            continue
+        s_start, s_end = document.sentence_at(m.start)
+        if any(n.document_id == m.document_id and s_start <= n.start < s_end for n in b.mentions):
+            return True
+    return False
+
+
+@rule(
+    SEPSIS_ID,
+    "I.C.16.f (bacterial sepsis of newborn: P36, the organism in the code, no B95-B96), Tabular A40-A41 Excludes1",
+    "a newborn's sepsis is P36 by organism, not A40-A41, and no additional organism code",
+)
+def _newborn_sepsis(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # I.C.16.f: "Category P36, Bacterial sepsis of newborn, includes congenital sepsis.  If a perinate
+    # is documented as having sepsis without documentation of congenital or community acquired, the
+    # default is congenital and a code from category P36 should be assigned.  If the P36 code includes
+    # the causal organism, an additional code from category B95 ... or B96 ... should not be assigned."
+    if ctx.analyzed is None or newborn_record(ctx) is None:
+        return cands
+    for cand in [c for c in cands if c.code.startswith(("A40", "A41"))]:
+        code = next((p36 for prefix, p36 in _NEWBORN_SEPSIS if cand.code.startswith(prefix)), None)
+        if cand.code == "A41.9":  # the organism documented with it ("sepsis of newborn due to group B strep")
+            for organism in [c for c in cands if c.code.startswith(("B95", "B96")) and _same_sentence(ctx, cand, c)]:
+                code = next((p36 for prefix, p36 in _ORGANISM_SEPSIS if organism.code.startswith(prefix)), code)
+                break
+            else:
+                code = _organism_in_sentence(ctx, cand) or code
+        if code is None or ctx.index.get(code) is None:
+            continue
+        existing = next((c for c in cands if c.code == code), None)
+        if existing is None:
+            new = _new(
+                code, cand.mentions[0], SEPSIS_ID, f"sepsis of the newborn ({cand.code}) -> {code} (OCG I.C.16.f)"
+            )
+            new.mentions = list(cand.mentions)
+            new.confidence = cand.confidence
+            cands.insert(cands.index(cand), new)
+        _drop(
+            cands,
+            ctx,
+            cand,
+            SEPSIS_ID,
+            f"replaced by {code}: a newborn's sepsis is P36 (OCG I.C.16.f; A40-A41 Excludes1)",
+        )
+        if code not in ("P36.8", "P36.9"):
+            for other in [c for c in cands if c.code.startswith(("B95", "B96"))]:
+                _drop(cands, ctx, other, SEPSIS_ID, f"the organism is in {code} (OCG I.C.16.f)")
+    return cands

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.features import fact_confidence
 from medcoder.coding.guidelines import Context, _drop, matches_prefix, ref_covers, rule
+from medcoder.coding.newborn import newborn_record
 from medcoder.extract.prefilter import Prefiltered
 
 __all__ = ["Maternal", "PregnancyRules", "maternal_state", "pregnancy_rules"]
@@ -637,7 +638,8 @@ def _weeks(documents, pregnant: bool, admission: bool) -> tuple[int | None, Cue 
             right = text[end : end + 60]
             if _WEEKS_NOT_RIGHT.match(right):
                 continue
-            if not _affirmed(document, start, end):
+            # the gestational age a preoperative diagnosis states is a fact, not a diagnosis to confirm
+            if not _affirmed(document, start, end, uncertain=True):
                 continue
             left = _left(document, start)
             if _PAST.search(left):
@@ -696,7 +698,11 @@ def _maternal_state(ctx: Context) -> Maternal | None:
     if sex == "M":
         return None
     state = Maternal()
-    if age == 0 or any(_NEWBORN_START.match(d.text) or _scan(_NEWBORN).search(d.text) for d in documents):
+    if (
+        age == 0
+        or any(_NEWBORN_START.match(d.text) or _scan(_NEWBORN).search(d.text) for d in documents)
+        or newborn_record(ctx) is not None
+    ):
         state.newborn = True
         return state
     if age is not None and not 9 <= age <= 65:
@@ -906,11 +912,11 @@ def _removed_here(ctx: Context, document_id: str, start: int, end: int) -> bool:
 
 # --- rules ------------------------------------------------------------------------------------------------------
 
-CONDITIONS_RULE = "ocg.I.C.15.a.1.v1"
+CONDITIONS_RULE = "ocg.I.C.15.a.1.v2"
 SUPERVISION_RULE = "ocg.I.C.15.b.1.v1"
 DELIVERY_RULE = "ocg.I.C.15.b.5.v1"
 NORMAL_DELIVERY_RULE = "ocg.I.C.15.n.v1"
-WEEKS_RULE = "ocg.I.C.15.weeks.v1"
+WEEKS_RULE = "ocg.I.C.15.weeks.v2"
 SEQUENCE_RULE = "ocg.I.C.15.sequence.v1"
 
 
@@ -1053,20 +1059,34 @@ def _cue_of(ctx: Context, cand: Candidate) -> Cue | None:
 
 def _retrimester(ctx: Context, code: str, state: Maternal) -> str | None:
     """An engine-found chapter 15 code of unspecified trimester at the documented trimester: the
-    sibling whose title says so (the tabular's own wording)."""
+    sibling whose title says so (the tabular's own wording).  v2: a code with a 7th character (the
+    fetus, O36.8190) keeps it on the sibling of its unspecified-trimester subcategory (O36.8130); a
+    sibling titled by the trimester twice ("Preterm labor third trimester with preterm delivery third
+    trimester", O60.14) is that trimester's."""
     node = ctx.index.get(code)
     trimester = state.trimester if state.state == "childbirth" else state.state
     if node is None or node.parent is None or trimester not in ("1", "2", "3"):
         return None
+    base, suffix = node, ""
     if not node.description.endswith("unspecified trimester"):
+        parent = ctx.index.get(node.parent)
+        if parent is None or parent.parent is None or not parent.description.endswith("unspecified trimester"):
+            return None
+        base, suffix = parent, code[len(node.parent) :]
+    words = TRIMESTER_WORDS[trimester]
+    others = [w for k, w in TRIMESTER_WORDS.items() if k != trimester]
+    wanted = base.description[: -len("unspecified trimester")] + words
+    grand = ctx.index.get(base.parent)
+    siblings = [ctx.index.get(c) for c in (grand.children if grand is not None else [])]
+    siblings = [x for x in siblings if x is not None]
+    match = next((x for x in siblings if x.description == wanted), None)
+    if match is None:
+        only = [x for x in siblings if words in x.description and not any(w in x.description for w in others)]
+        match = only[0] if len(only) == 1 else None
+    if match is None:
         return None
-    wanted = node.description[: -len("unspecified trimester")] + TRIMESTER_WORDS[trimester]
-    parent = ctx.index.get(node.parent)
-    for sibling in parent.children if parent is not None else []:
-        other = ctx.index.get(sibling)
-        if other is not None and other.billable and other.description == wanted:
-            return sibling
-    return None
+    found = ctx.index.get(match.code + suffix) if suffix else match
+    return found.code if found is not None and found.billable else None
 
 
 @dataclass(slots=True)
@@ -1094,11 +1114,87 @@ def _detect(ctx: Context, state: Maternal) -> dict[str, list[Cue]]:
             spans = claimed.setdefault(doc_id, [])
             if _overlapping(spans, *match.span()):
                 continue
+            if m.pregnancy_specific and _other_pregnancy(document, *match.span()):
+                continue  # a previous pregnancy's, or a test or prevention of it ("preeclampsia labs")
             if not m.pregnancy_specific and _removed_here(ctx, doc_id, *match.span()):
                 continue  # already judged not to be coded (negated, past, only a finding ...)
             spans.append(match.span())
             detected.setdefault(m.id, []).append(Cue(document, match.start(), match.end(), m.id))
     return detected
+
+
+NOT_THIS_RULE = "ocg.I.C.15.a.not-this-pregnancy.v1"
+
+# a previous pregnancy's condition: a sentence dated or said of another pregnancy or delivery
+_OTHER_PREGNANCY = re.compile(
+    r"\b(?:(?:19|20)\d\d|\d+\s+years?\s+ago|(?:previous|prior|last|former|first|second|other|earlier|past)\s+"
+    r"(?:pregnanc(?:y|ies)|deliver(?:y|ies)|gestations?|births?)|with\s+(?:her|each|both)\s+(?:\w+\s+)?(?:child|children|"
+    r"baby|babies|son|daughter|pregnanc\w+|deliver\w+))\b",
+    re.IGNORECASE,
+)
+_HISTORY_SECTION = re.compile(
+    r"\b(?:OB|obstetric\w*|pregnancy|gyn\w*|past\s+medical|past\s+surgical)\b.*\bhistory\b", re.I
+)
+# a condition named as a test, a risk or a prevention, not as the patient's ("baseline preeclampsia labs")
+_CONDITION_NOT_RIGHT = re.compile(
+    r"\s*(?:labs?|laborator\w+|panels?|work-?up|precautions|warning\s+signs|signs\s+and\s+symptoms|screen\w*|"
+    r"prophylaxis|prevention|risk\s+(?:factors?|assessment|reduction)|protocol|education|counsel\w*)\b",
+    re.IGNORECASE,
+)
+_CONDITION_NOT_LEFT = re.compile(
+    r"\b(?:risk\s+(?:of|for)|at\s+risk|signs\s+(?:and\s+symptoms\s+)?of|symptoms\s+of|precautions\s+for|"
+    r"screen\w*\s+for|prevent\w*(?:\s+of)?|reduce\s+(?:the\s+)?risk\s+of)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _other_pregnancy(document, start: int, end: int) -> bool:
+    """Are these words a previous pregnancy's, or a test, risk or prevention of the condition?"""
+    text = document.text
+    if _CONDITION_NOT_RIGHT.match(text, end) or _CONDITION_NOT_LEFT.search(text[max(0, start - 40) : start]):
+        return True
+    if _HISTORY_SECTION.search(document.section_at(start).title or ""):
+        return True
+    s_start, s_end = document.sentence_at(start)
+    return bool(_OTHER_PREGNANCY.search(text, s_start, s_end))
+
+
+@rule(
+    NOT_THIS_RULE,
+    "I.C.15.a.1 (chapter 15 codes for this pregnancy's conditions), III (a past condition is not coded)",
+    "a previous pregnancy's complication, or one named as a test, risk or prevention, is not this pregnancy's",
+)
+def _not_this_pregnancy(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "OB HISTORY: Primary cesarean in 2021 for arrest of dilation", "pre-eclampsia with her first child",
+    # "baseline preeclampsia labs", "aspirin for preeclampsia prophylaxis": not this pregnancy's condition.
+    # A high-risk supervision code (O09, a history by definition) and the scar from a previous cesarean
+    # (O34.2-, this pregnancy's) are not affected.
+    state = maternal_state(ctx)
+    if state is None or state.newborn or ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        if not _chapter15(cand.code) or cand.code.startswith(("O09", "O34.2")):
+            continue
+        live = [m for m in _live(cand) if m.source != "learned"]
+        if not live:
+            continue
+        docs = []
+        for m in live:
+            try:
+                docs.append((ctx.analyzed.document(m.document_id), m))  # type: ignore[attr-defined]
+            except (AttributeError, KeyError):
+                docs = []
+                break
+        if docs and all(m.historical or _other_pregnancy(d, m.start, m.end) for d, m in docs):
+            _drop(
+                cands,
+                ctx,
+                cand,
+                NOT_THIS_RULE,
+                f"not coded: {live[0].text!r} is a previous pregnancy's condition, or a test, risk or prevention "
+                "of it, not a condition of this pregnancy (OCG I.C.15.a.1, III)",
+            )
+    return cands
 
 
 @rule(
@@ -1320,6 +1416,195 @@ def _combinations(cands: list[Candidate], ctx: Context, state: Maternal) -> None
         for cand in list(cands):
             if cand.code != code and any(matches_prefix(cand.code, p) for p in combo.replaces):
                 _drop(cands, ctx, cand, CONDITIONS_RULE, f"combined into {code}: {combo.tabular} (OCG {combo.section})")
+
+
+# --- the cesarean scar and the symptoms integral to a chapter 15 condition ------------------------------------
+
+SCAR_RULE = "ocg.I.C.15.b.4.cesarean-scar.v1"
+INTEGRAL_RULE = "ocg.I.C.15.integral.v1"
+
+_CESAREAN_WORD = r"(?:c(?:a)?esarean(?:\s+(?:sections?|deliver(?:y|ies)|births?))?s?|c-?sections?|(?-i:R?LTCS|C/S))"
+_SCAR_TYPE_WORDS = (
+    r"(?:\d|one|two|three|x\s*\d|low|transverse|vertical|classical|primary|elective|emergent|emergency|urgent|"
+)
+_SCAR_TYPE_WORDS += r"scheduled|planned|uncomplicated|uterine|segment|kerr|-)"
+# words that document a scar from a previous cesarean in this pregnancy: a previous / prior cesarean, a
+# repeat cesarean, a trial of labor (or vaginal birth) after cesarean
+_PREVIOUS_CESAREAN = re.compile(
+    rf"\b(?:previous|prior|history\s+of|hx\s+of|h/o|s/p|status\s+post)\s+(?:{_SCAR_TYPE_WORDS}\s*){{0,4}}"
+    rf"{_CESAREAN_WORD}(?:\s*(?:x|times)\s*\d)?"
+    rf"|\brepeat\s+(?:{_SCAR_TYPE_WORDS}\s*){{0,4}}{_CESAREAN_WORD}|\b(?-i:RLTCS|VBAC|TOLAC)\b"
+    rf"|\b(?:trial\s+of\s+labor|vaginal\s+birth)\s+after\s+(?:a\s+|previous\s+|prior\s+)?{_CESAREAN_WORD}",
+    re.IGNORECASE,
+)
+# the type of the previous uterine scar (a skin incision's type is not the uterine scar's)
+_SCAR_VERTICAL = re.compile(
+    r"\b(?:classical|vertical|low\s+vertical|T-?shaped|inverted\s+T|J-?shaped|fundal)\b(?!\s+(?:skin|abdominal))"
+    r"(?:\s+(?:uterine\s+)?(?:incision|scar|hysterotomy|cesarean|c-?section))?",
+    re.IGNORECASE,
+)
+_SCAR_TRANSVERSE = re.compile(
+    r"\b(?:low\s+(?:segment\s+)?transverse|(?-i:R?LTCS)|Kerr)\b(?!\s+(?:skin|abdominal))", re.IGNORECASE
+)
+_SCAR_DEFECT = re.compile(r"\bcesarean\s+scar\s+(?:pregnancy|defect|niche|ectopic)|\bisthmocele\b", re.IGNORECASE)
+_SCAR_CODES = {"vertical": "O34.212", "transverse": "O34.211", "unspecified": "O34.219"}
+
+
+def _scar_type(document, match: re.Match[str]) -> str | None:
+    """The previous scar's type in the words about it (the match, or the rest of its sentence)."""
+    s_start, s_end = document.sentence_at(match.start())
+    text = document.text
+    for lo, hi in ((match.start(), match.end()), (s_start, s_end)):
+        vertical = _SCAR_VERTICAL.search(text, lo, hi)
+        transverse = _SCAR_TRANSVERSE.search(text, lo, hi)
+        if vertical is not None and (transverse is None or vertical.start() < transverse.start()):
+            return "vertical"
+        if transverse is not None:
+            return "transverse"
+    return None
+
+
+@rule(
+    SCAR_RULE,
+    "I.C.15.b.4 (a cesarean's principal diagnosis is the condition responsible for it), Tabular O34.21-",
+    "a scar from a previous cesarean in this pregnancy or delivery: O34.21- by the previous scar's type",
+)
+def _cesarean_scar(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Index: Pregnancy, complicated by, scar (uterine) (from), cesarean delivery (previous) -> O34.21-
+    # (low transverse O34.211, vertical / classical O34.212, unspecified O34.219).  A repeat cesarean,
+    # a trial of labor or a vaginal birth after cesarean each document the previous cesarean's scar.
+    # The previous delivery is history, but its scar is this pregnancy's: only a negated, family or
+    # hypothetical statement is none.  Not on a newborn's, a postpartum or an incidental record, and not
+    # for a cesarean scar pregnancy or defect (O34.22, other codes).
+    state = maternal_state(ctx)
+    if state is None or state.state not in (*TRIMESTERS, "childbirth") or state.incidental is not None:
+        return cands
+    if any(c.code.startswith("O34.2") for c in cands):
+        return cands
+    documents = ctx.analyzed.documents  # type: ignore[attr-defined]
+    found: list[tuple[object, re.Match[str], str | None]] = []
+    for document, match in _find(documents, _PREVIOUS_CESAREAN, historical=True, uncertain=True, stated=False):
+        if _NOT_PREGNANT.search(document.text, *document.sentence_at(match.start())):  # type: ignore[attr-defined]
+            continue
+        if _SCAR_DEFECT.search(document.text, *document.sentence_at(match.start())):  # type: ignore[attr-defined]
+            continue
+        found.append((document, match, _scar_type(document, match)))
+    if not found:
+        return cands
+    # the previous scar named ("prior classical cesarean") before the repeat operation's words
+    previous = [f for f in found if f[2] is not None and not f[1].group(0).lower().startswith("repeat")]
+    document, match, kind = (previous or [f for f in found if f[2] is not None] or found)[0]
+    code = _SCAR_CODES[kind or "unspecified"]
+    if not _billable(ctx, code):
+        return cands
+    cue = Cue(document, match.start(), match.end(), "scar")
+    _add(
+        cands,
+        ctx,
+        code,
+        [_mention(cue, cue.text, "Pregnancy, complicated by, scar, cesarean delivery (previous) -> O34.21-")],
+        SCAR_RULE,
+        f"scar from a previous cesarean delivery ({cue.text!r}) -> {code} ({_title(ctx, code)}); "
+        "the condition responsible for a repeat cesarean (OCG I.C.15.b.4)",
+    )
+    return cands
+
+
+# OCG I.B.5: symptoms routinely associated with a chapter 15 condition are not coded with it (the
+# condition's definition in its Tabular title or inclusion terms).  condition prefix -> symptom prefixes.
+_INTEGRAL: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
+    # hypertensive disorders of pregnancy: elevated blood pressure, proteinuria, edema
+    (
+        ("O11", "O13", "O14", "O15", "O16"),
+        ("R03.0", "R80", "R60"),
+        "Tabular O13-O16: hypertension with or without proteinuria and edema",
+    ),
+    # severe features of pre-eclampsia, HELLP and eclampsia: headache, visual disturbance, epigastric pain
+    (
+        ("O11", "O14.1", "O14.2", "O15"),
+        ("R51", "H53.1", "H53.8", "H53.9", "R10.1"),
+        "severe features of pre-eclampsia (O14.1-, O14.2-, O15)",
+    ),
+    # HELLP: hemolysis, elevated liver enzymes, low platelets
+    (
+        ("O14.2",),
+        ("D69.6", "D59.9", "R74.0", "R74.8"),
+        "Tabular O14.2 HELLP syndrome: hemolysis, elevated liver enzymes and low platelet count",
+    ),
+    # hyperemesis with metabolic disturbance: dehydration, electrolyte imbalance, carbohydrate depletion
+    (
+        ("O21.1",),
+        ("O21.0", "E86", "E87", "R11"),
+        "Tabular O21.1 Hyperemesis gravidarum with metabolic disturbance (dehydration, electrolyte imbalance)",
+    ),
+    (("O21.0", "O21.2", "O21.8", "O21.9"), ("R11",), "Tabular O21: vomiting of pregnancy"),
+    # sepsis and infections following delivery, abortion or an obstetric procedure: fever, tachycardia, SIRS
+    (
+        ("O85", "O86", "O03.37", "O03.87", "O04.87", "O07.37", "O08.82", "O75.3", "O41.12"),
+        ("R50", "R00.0", "R65.10", "R65.11", "R68.83"),
+        "fever and tachycardia of the infection (O85 Puerperal sepsis, O86 Other puerperal infections)",
+    ),
+    # peripartum cardiomyopathy: the heart failure's dyspnea and edema
+    (("O90.3",), ("R06.0", "R60"), "the heart failure of peripartum cardiomyopathy (O90.3)"),
+    # hemorrhage named by the chapter 15 code
+    (
+        ("O72", "O20", "O46", "O67", "O44.1", "O44.2", "O44.3", "O45", "O03.1", "O03.6", "O08.1"),
+        ("R58", "N93.9", "O62.2"),
+        "the hemorrhage its chapter 15 code names (O72 Postpartum hemorrhage, O20, O46, O67)",
+    ),
+)
+
+
+def _source_codes(cand: Candidate) -> set[str]:
+    return {m for m in cand.matched if m != cand.code}
+
+
+@rule(
+    INTEGRAL_RULE,
+    "I.B.5 with I.C.15 (signs and symptoms integral to a chapter 15 condition), I.C.15.i (COVID-19 manifestations)",
+    "symptoms integral to a chapter 15 condition are not coded with it, nor the O99 code made of them",
+)
+def _integral(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    state = maternal_state(ctx)
+    if state is None or state.newborn or not any(_chapter15(c.code) for c in cands):
+        return cands
+    dropped: set[str] = set()
+    for conditions, symptoms, why in _INTEGRAL:
+        explains = next((c for c in cands if any(matches_prefix(c.code, p) for p in conditions)), None)
+        if explains is None:
+            continue
+        for cand in list(cands):
+            if cand is explains or not any(matches_prefix(cand.code, p) for p in symptoms):
+                continue
+            if any(matches_prefix(explains.code, p) for p in symptoms):
+                continue
+            dropped.add(cand.code)
+            _drop(cands, ctx, cand, INTEGRAL_RULE, f"integral to {explains.code}: {why} (OCG I.B.5)")
+    # OCG I.C.15.i: COVID-19 in pregnancy is O98.5- followed by U07.1 and the codes of its manifestations;
+    # its pneumonia is one of them, not a respiratory condition complicating pregnancy (O99.5-)
+    covid = any(c.code == "U07.1" for c in cands) and any(c.code.startswith("O98.5") for c in cands)
+    for cand in list(cands):
+        sources = _source_codes(cand)
+        if not cand.code.startswith("O99") or not sources:
+            continue
+        if sources <= dropped:
+            _drop(
+                cands,
+                ctx,
+                cand,
+                INTEGRAL_RULE,
+                f"made of {', '.join(sorted(sources))}, integral to its condition (OCG I.B.5)",
+            )
+        elif covid and cand.code.startswith("O99.5") and all(c.startswith("J") for c in sources):
+            _drop(
+                cands,
+                ctx,
+                cand,
+                INTEGRAL_RULE,
+                f"{', '.join(sorted(sources))} is a manifestation of COVID-19, coded after O98.5- and U07.1 "
+                "(OCG I.C.15.i)",
+            )
+    return cands
 
 
 @rule(
@@ -1558,3 +1843,79 @@ def _sequence(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
             if step not in cand.steps:
                 cand.steps.append(step)
     return result
+
+
+CESAREAN_FIRST_RULE = "ocg.I.C.15.b.4.cesarean.v1"
+_CESAREAN = re.compile(r"\b(?:c(?:a)?esarean|c-?section|(?-i:R?LTCS))\b", re.IGNORECASE)
+_FOR_REASON = re.compile(r"\b(?:for|due\s+to|secondary\s+to|because\s+of|indicated\s+for|indication)\b", re.IGNORECASE)
+_INDICATION_SECTION = re.compile(r"\bindications?\b", re.IGNORECASE)
+_ADMITTED_FOR_CESAREAN = re.compile(
+    r"\b(?:admitted|presents?|presented|scheduled)\b[^.;]{0,40}?\b(?:for|with)\s+(?:a\s+|an\s+|her\s+)?"
+    r"(?:scheduled\s+|planned\s+|elective\s+)*(?:repeat\s+|primary\s+)?(?:low\s+transverse\s+)?"
+    r"(?:c(?:a)?esarean|c-?section|(?-i:R?LTCS))",
+    re.IGNORECASE,
+)
+# conditions that coexist with the pregnancy rather than bring on the delivery (OCG I.C.15.b.4: "if the
+# reason for the admission was unrelated to the condition resulting in the cesarean delivery ...")
+_COEXISTING = ("O09", "O10", "O22", "O23", "O24", "O25", "O26", "O98", "O99", "O9A")
+
+
+def _indication_spans(ctx: Context) -> dict[str, list[tuple[int, int]]]:
+    """The words a note gives as the reason for this cesarean: after 'for' / 'due to' in a sentence naming
+    the cesarean, and an 'Indication(s)' section."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for document in ctx.analyzed.documents:  # type: ignore[union-attr]
+        text = document.text
+        doc_spans = spans.setdefault(document.document_id, [])
+        for match in _scan(_CESAREAN).finditer(text):
+            s_start, s_end = document.sentence_at(match.start())
+            if _OTHER_PREGNANCY.search(text, s_start, s_end) or _DELIVERY_LEFT.search(
+                text[s_start : match.start()][-60:]
+            ):
+                continue
+            reason = _FOR_REASON.search(text, match.end(), s_end)
+            if reason is not None:
+                doc_spans.append((reason.start(), s_end))
+        for section in getattr(document, "sections", []) or []:
+            if _INDICATION_SECTION.search(getattr(section, "title", "") or ""):
+                doc_spans.append((section.start, section.end))
+    return spans
+
+
+@rule(
+    CESAREAN_FIRST_RULE,
+    "I.C.15.b.4 (cesarean delivery: the condition responsible for the cesarean is the principal diagnosis)",
+    "a cesarean's stated indication first, ahead of a coexisting condition or when she was admitted for the cesarean",
+    stage="sequence",
+)
+def _cesarean_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    state = maternal_state(ctx)
+    if state is None or state.state != "childbirth" or not ordered or ctx.analyzed is None:
+        return ordered
+    documents = ctx.analyzed.documents  # type: ignore[attr-defined]
+    if not any(_CESAREAN.search(d.text) for d in documents):
+        return ordered
+    spans = _indication_spans(ctx)
+    indicated = [
+        c
+        for c in ordered
+        if _chapter15(c.code)
+        and any(
+            _overlapping(spans.get(m.document_id, []), m.start, m.end)
+            for m in c.mentions
+            if not (m.negated or m.family or m.hypothetical)
+        )
+    ]
+    if not indicated or ordered[0] is indicated[0]:
+        return ordered
+    first = indicated[0]
+    for_cesarean = any(_ADMITTED_FOR_CESAREAN.search(d.text) for d in documents)
+    if not (for_cesarean or ordered[0].code.startswith(_COEXISTING) or not _chapter15(ordered[0].code)):
+        return ordered  # admitted for another complication (severe pre-eclampsia): that one stays first
+    ordered.remove(first)
+    ordered.insert(0, first)
+    first.rules.append(CESAREAN_FIRST_RULE)
+    first.steps.append(
+        "the condition responsible for the cesarean delivery is the principal diagnosis (OCG I.C.15.b.4)"
+    )
+    return ordered
