@@ -147,6 +147,17 @@ def test_sepsis_after_admission_keeps_the_localized_infection_first(coder):
             ("E78.5", "K21.9"),
             (),
         ),
+        # a spaced dash parts a problem from its plan: "Hypertension - continue lisinopril" is a quiet
+        # problem, the osteoarthritis injected today the one worked on (IV.G)
+        (
+            "OFFICE VISIT\nChief complaint: knee pain.\nAssessment and plan:\nHypertension - continue lisinopril.\n"
+            "Primary osteoarthritis of the right knee - x-ray shows joint space narrowing; steroid injection given "
+            "today.\nHyperlipidemia - continue statin.",
+            "outpatient",
+            "M17.11",
+            ("I10", "E78.5"),
+            (),
+        ),
         # Z37 (outcome of delivery) and Z3A (weeks) are never first (I.C.15.b.1, I.C.15.b.5)
         (
             "DELIVERY NOTE\n25-year-old G1 at 40 weeks 1 day, spontaneous vaginal delivery of a single liveborn "

@@ -179,7 +179,8 @@ def clause_tokens(text: str, start: int, end: int, equivalents: Mapping[str, str
                 continue
             if not soft and last_end != w_start:
                 between = text[last_end:w_start]
-                soft = "," in between or "(" in between or "&" in between
+                # a spaced dash separates a problem from its plan: "Hypertension - continue lisinopril"
+                soft = "," in between or "(" in between or "&" in between or " - " in between
             last_end = w_end
             if kind == _CONJUNCTION:
                 soft = True
