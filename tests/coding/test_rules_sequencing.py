@@ -158,6 +158,16 @@ def test_sepsis_after_admission_keeps_the_localized_infection_first(coder):
             ("I10", "E78.5"),
             (),
         ),
+        # principal v6 (IV.G): the diagnosis the chief complaint is about, here through its integral
+        # symptom (cough -> acute bronchitis), before a chronic problem the assessment lists first
+        (
+            "OFFICE VISIT\nChief complaint: cough for 5 days.\nAssessment: 1. Hypertension. 2. Acute bronchitis - "
+            "azithromycin.",
+            "outpatient",
+            "J20.9",
+            ("I10",),
+            ("R05",),
+        ),
         # Z37 (outcome of delivery) and Z3A (weeks) are never first (I.C.15.b.1, I.C.15.b.5)
         (
             "DELIVERY NOTE\n25-year-old G1 at 40 weeks 1 day, spontaneous vaginal delivery of a single liveborn "

@@ -1059,6 +1059,76 @@ def _principal_v5(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     return out
 
 
+def _visit_reasons(ordered: list[Candidate], ctx: Context) -> set[int]:
+    """Office / ED visit: the assessment diagnoses the chief complaint names or accounts for -- the
+    complaint's own condition, or one its symptom is integral to (OCG I.B.4-5 table: "cough" for
+    acute bronchitis), even when the symptom itself is not coded."""
+    if ctx.setting == "inpatient":
+        return set()
+
+    def in_complaint(cand: Candidate) -> bool:
+        return any(m.section == "chief_complaint" and m.affirmed for m in cand.mentions)
+
+    complaints = [c for c in ordered if in_complaint(c)]
+    complaints += [c for c, _ in ctx.removed if in_complaint(c) and c not in complaints]
+    if not complaints:
+        return set()
+    table = {k: v for k, v in rules_data()["integral_symptoms"].items() if k != "about"}
+    reasons = set()
+    for cand in ordered:
+        if not any(m.section == "assessment_plan" and m.affirmed for m in cand.mentions):
+            continue
+        for symptom in complaints:
+            if symptom.code == cand.code or any(m in cand.mentions for m in symptom.mentions):
+                reasons.add(id(cand))
+                break
+            wanted = next(
+                (v for k, v in sorted(table.items(), key=lambda kv: -len(kv[0])) if matches_prefix(symptom.code, k)), ()
+            )
+            if any(matches_prefix(cand.code, p) for p in wanted):
+                reasons.add(id(cand))
+                break
+    return reasons if 0 < len(reasons) < len(ordered) else set()
+
+
+@rule(
+    "ocg.II.principal.v6",
+    "II (principal diagnosis), IV.A-D, IV.G (first-listed diagnosis)",
+    "the condition chiefly responsible first: the final statement's first listed diagnosis; in an office "
+    "visit, the diagnosis the chief complaint is about, and a problem the plan works on before one it only continues",
+    stage="sequence",
+)
+def _principal_v6(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v6: IV.G -- "List first the ICD-10-CM code for the diagnosis, condition, problem, or other
+    # reason for encounter/visit shown in the medical record to be chiefly responsible for the
+    # services provided."  In an office or ED visit the chief complaint says what the visit is for:
+    # "Chief complaint: cough. Assessment: 1. Hypertension. 2. Acute bronchitis" lists the
+    # bronchitis first (the cough is integral to it).  Among stated assessment diagnoses only; the
+    # final statement of a stay keeps its order (II).
+    quiet = _quiet_problems(ordered, ctx, explicit=True)
+    reasons = _visit_reasons(ordered, ctx)
+
+    def key(cand: Candidate) -> tuple:
+        status, tier, stated, *rest = _principal_key_v4(cand, quiet, REASON_Z_V5)
+        if tier == 0:
+            return (status, tier, stated, *rest)
+        return (status, tier, stated, bool(reasons) and id(cand) not in reasons, *rest)
+
+    out = sorted(ordered, key=key)
+    plain = sorted(ordered, key=lambda c: _principal_key_v4(c, set(), REASON_Z_V5))
+    if out and out != plain:
+        out[0].rules.append("ocg.II.principal.v6")
+        if id(out[0]) in reasons:
+            out[0].steps.append("first-listed: the diagnosis the chief complaint is about (OCG IV.G)")
+        if quiet:
+            out[0].steps.append(
+                "first-listed: the problem the plan works on; "
+                + ", ".join(c.code for c in ordered if id(c) in quiet)
+                + " only continued (OCG IV.G)"
+            )
+    return out
+
+
 # a manifestation code's title (OCG I.A.13); the claim edits use it too
 MANIFESTATION = re.compile(r"\bin (?:other )?diseases classified elsewhere\b", re.IGNORECASE)
 
