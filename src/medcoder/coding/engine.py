@@ -32,6 +32,7 @@ from medcoder.coding import (
     infections,  # noqa: F401 - registers ocg.I.C.1.a (AIDS, HIV first, R75), ocg.I.C.21.c.1 (exposure Z20)
     injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse
     kidney,  # noqa: F401 - registers ocg.I.C.14.a.dialysis (Z99.2 dialysis status)
+    mental,  # noqa: F401 - registers ocg.I.C.5.d dementia, ocg.I.C.5.depression, ocg.I.C.5.c FDIA
     musculoskeletal,  # noqa: F401 - registers ocg.I.B.13.bilateral, I.C.13.d.2 (M80), I.C.6.b.1 (pain)
     neoplasms,  # noqa: F401 - registers ocg.I.C.2.c.1 (D63.0), I.C.2.n remission, I.C.2.d (Z85, Z08), lipoma site
     neuro,  # noqa: F401 - registers ocg.I.C.9.infarction.artery (I63 by artery and side)
