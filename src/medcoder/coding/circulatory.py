@@ -754,7 +754,7 @@ OLD_MI_ORDER_ID = "ocg.I.C.9.e.old.sequence.v1"
 def _old_mi_order(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     # "NSTEMI 3 months ago. Admitted today with acute anterior STEMI": the old infarct is history
     # (I25.2); the AMI of this admission is what occasioned it.
-    old = next((c for c in ordered if c.code == "I25.2" and OLD_MI_ID in c.rules), None)
+    old = next((c for c in ordered if c.code == "I25.2" and base_id_in(c.rules, OLD_MI_ID)), None)
     current = next((c for c in ordered if c.code.startswith(("I21", "I22"))), None)
     if old is None or current is None or ordered.index(old) > ordered.index(current):
         return ordered
@@ -870,3 +870,8 @@ def _chronic_dvt(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             continue
         _recode(cands, ctx, cand, target, CHRONIC_DVT_ID, "documented as chronic (OCG I.B.8; Tabular I82)")
     return cands
+
+
+def base_id_in(rules: list[str], rule_id: str) -> bool:
+    """Did a version of ``rule_id`` (any, ``.v1`` or later) tag the candidate?"""
+    return any(base_id(r) == base_id(rule_id) for r in rules)
