@@ -15,8 +15,9 @@ Coding and Reporting FY2026 on short scenarios?  The engine's defaults, **no sit
    cases), no ``must_not`` code is reported, and, when ``first`` is given, the first diagnosis (by
    sequence) is one of ``first``; codes are compared upper-case without dots.
 
-Case files: ``bench/guidelines/scenarios.jsonl`` (our own suite, written from the guideline text)
-by default; ``--dev`` adds ``$MEDCODER_SHARED/benchmarks/guidelines/dev.jsonl``, which is only
+Case files: our own suites by default -- ``bench/guidelines/scenarios.jsonl`` and the chapter files
+``bench/guidelines/scenarios_<area>.jsonl`` (written from the guideline text); the held-out suites
+``holdout*.jsonl`` only when named; ``--dev`` adds ``$MEDCODER_SHARED/benchmarks/guidelines/dev.jsonl``, which is only
 measured here, never tuned on.  Prints right / total and percent per file, each failing case with
 ``--failures``, and writes the whole report as JSON with ``--json``.
 """
@@ -36,6 +37,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "bench" / "guidelines" / "scenarios.jsonl"
+# our own suites: scenarios.jsonl and the chapter files scenarios_<area>.jsonl (the held-out suites
+# holdout*.jsonl are run only when named)
+OWN_SUITES = sorted((REPO / "bench" / "guidelines").glob("scenarios*.jsonl"))
 
 
 def norm(code: str) -> str:
@@ -163,7 +167,9 @@ def describe(row: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("cases", nargs="*", type=Path, help=f"case files (default: {SCENARIOS.relative_to(REPO)})")
+    parser.add_argument(
+        "cases", nargs="*", type=Path, help="case files (default: our own suites, bench/guidelines/scenarios*.jsonl)"
+    )
     parser.add_argument("--shared", default=os.environ.get("MEDCODER_SHARED", str(REPO.parent / "shared")))
     parser.add_argument(
         "--dev", action="store_true", help="also score $MEDCODER_SHARED/benchmarks/guidelines/dev.jsonl"
@@ -173,7 +179,7 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out", type=Path, help="write the report (every case) as JSON here")
     args = parser.parse_args()
     shared = Path(args.shared)
-    files = list(args.cases) or [SCENARIOS]
+    files = list(args.cases) or OWN_SUITES
     if args.dev:
         files.append(shared / "benchmarks/guidelines/dev.jsonl")
     for path in files:

@@ -138,3 +138,16 @@ def test_metastasis_to_site_rule_off_keeps_the_primary_of_the_site(table_coder: 
     found = codes(Coder(table_coder.kb, model=model).code(note))
     assert has(found, "C22"), found
     assert has(codes(table_coder.code(note)), "C78.7")
+
+
+def test_site_after_the_comma_and_unknown_primary(table_coder: Coder) -> None:
+    # "Lung cancer, left lower lobe": the modifiers after the comma, the side the mention's (C34.32);
+    # "primary site not identified" says the primary is unknown, it negates nothing (C80.0)
+    found = codes(table_coder.code(encounter("DISCHARGE DIAGNOSES:\n1. Lung cancer, left lower lobe.\n", "inpatient")))
+    assert "C34.32" in found and not has(found, "C34.9"), found
+    found = codes(
+        table_coder.code(
+            encounter("DISCHARGE DIAGNOSES:\n1. Disseminated malignancy, primary site not identified.\n", "inpatient")
+        )
+    )
+    assert "C80.0" in found, found

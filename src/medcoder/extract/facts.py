@@ -141,6 +141,7 @@ def analyze_encounter(encounter, vocabulary=None) -> AnalyzedEncounter:
 
 
 _POSTPOSED_WORDS = 5
+_SIDES = frozenset({"left", "right", "bilateral"})
 
 
 def _postposed(document: AnalyzedDocument, clauses, matcher, section, order: int) -> list[ConditionFact]:
@@ -159,13 +160,19 @@ def _postposed(document: AnalyzedDocument, clauses, matcher, section, order: int
     lead, after = tokens[:cut], tokens[cut:end]
     if not after or len(after) > _POSTPOSED_WORDS:
         return []
+    span_end = after[-1].end
+    # "Lung cancer, left lower lobe": the side is the mention's (its attributes), not the term's
+    while after and after[0].key in _SIDES:
+        after = after[1:]
+    if not after:
+        return []
     reordered = [Token(t.key, t.start, t.end, False) for t in (*after, *lead)]
     lead_ends = {t.end for t in lead}
     out = []
     for match in matcher.match_clause(reordered):
         if match.gaps or match.start != after[0].start or match.end not in lead_ends or match.end != lead[-1].end:
             continue
-        start, stop = lead[0].start, after[-1].end
+        start, stop = lead[0].start, span_end
         target = (start, stop)
         out.append(
             ConditionFact(
