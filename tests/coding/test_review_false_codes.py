@@ -98,6 +98,14 @@ NOTES = [
         "N18.9",
         id="hypertensive-ckd-keeps-its-stage-code-n18.9-which-the-note-asks-for",
     ),
+    pytest.param(
+        "ED: 25 yo nurse, needlestick from a patient with known hepatitis C 2 hours ago; baseline labs drawn, no "
+        "symptoms.\n",
+        "outpatient",
+        ("B19", "B18"),
+        "Z20.5",
+        id="the-source-patients-hepatitis-is-the-nurses-exposure",
+    ),
 ]
 
 

@@ -51,7 +51,24 @@ DYSPHAGIA_LATE_EFFECT = """NEUROLOGY FOLLOW-UP
 ASSESSMENT: Dysphagia as a late effect of cerebral infarction 2 years ago; continue speech therapy.
 """
 
+NEUTROPENIC_FEVER = """DISCHARGE SUMMARY
+Admitted with neutropenic fever 8 days after cycle 2 of chemotherapy for diffuse large B-cell lymphoma. ANC 200.
+Treated with cefepime; counts recovered.
+"""
+
 CASES = [
+    pytest.param(
+        RuleCase(
+            "ocg.I.C.3.neutropenia",
+            NEUTROPENIC_FEVER,
+            "inpatient",
+            present=("D70.1", "R50.81", "T45.1X5A"),
+            absent=("D70.9", "Z51.11"),
+            off_present=("D70.9",),
+            off_absent=("D70.1", "R50.81"),
+        ),
+        id="OCG-I.C.3:neutropenic-fever-after-chemotherapy-D70.1-R50.81-no-Z51.11",
+    ),
     pytest.param(
         RuleCase(
             "ocg.I.A.13.if-known",

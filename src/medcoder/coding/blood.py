@@ -63,3 +63,52 @@ def _chemo_adverse(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         cands.append(made)
         return cands
     return cands
+
+
+# --- neutropenia: due to chemotherapy D70.1, with fever R50.81 (Tabular D70) ----------------------------------------
+
+NEUTROPENIA_ID = "ocg.I.C.3.neutropenia.v1"
+_NEUTROPENIA_CHEMO = re.compile(
+    r"\b(?:after|following|post|from|due\s+to|secondary\s+to|induced\s+by|related\s+to)\s+(?:\w+\s+){0,4}?"
+    r"(?:chemo\w*|antineoplastic|cytotoxic)|\bchemo\w*[\s-]+(?:induced|related|associated)\b|"
+    r"\b(?:chemo\w*|cytotoxic)\b[^.;]{0,30}\b(?:neutropeni\w*|agranulocytosis)\b",
+    re.IGNORECASE,
+)
+_FEBRILE = re.compile(r"\bneutropenic\s+fever\b|\bfebrile\s+neutropeni\w*|\bneutropeni\w*\s+with\s+fever\b", re.I)
+
+
+@rule(
+    NEUTROPENIA_ID,
+    "I.C.3 (Index: Neutropenia -> drug induced -> due to cytoreductive cancer chemotherapy D70.1; Tabular D70 "
+    "'use additional code for any associated fever R50.81')",
+    "neutropenia due to chemotherapy is D70.1; neutropenic fever also gets R50.81",
+    before="ocg.I.C.2.c.2.chemo.adverse",
+)
+def _neutropenia(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in [c for c in cands if c.code.startswith("D70")]:
+        live = _live(cand)
+        if not live:
+            continue
+        sentences = []
+        for m in live:
+            document = ctx.analyzed.document(m.document_id)
+            start, end = document.sentence_at(m.start)
+            sentences.append(document.text[start:end])
+        if cand.code == "D70.9" and any(_NEUTROPENIA_CHEMO.search(s) for s in sentences):
+            cand.steps.append(
+                "D70.9 -> D70.1: neutropenia due to antineoplastic chemotherapy "
+                "(Index: Neutropenia, due to cytoreductive cancer chemotherapy)"
+            )
+            cand.matched.add(cand.code)
+            cand.code = "D70.1"
+            cand.rules.append(NEUTROPENIA_ID)
+        fever = next((m for m in live if _FEBRILE.search(m.text) or _FEBRILE.search(sentences[live.index(m)])), None)
+        if fever is not None and not any(c.code.startswith("R50") for c in cands) and ctx.index.get("R50.81"):
+            made = Candidate("R50.81", matched={"R50.81"}, mentions=[fever], features=dict(cand.features))
+            made.confidence = cand.confidence
+            made.rules.append(NEUTROPENIA_ID)
+            made.steps.append(f"{cand.code} 'use additional code for any associated fever': R50.81 (Tabular D70)")
+            cands.append(made)
+    return cands

@@ -712,7 +712,7 @@ REASONS = (
         "I.C.21.c.7: Z48.02 Encounter for removal of sutures",
     ),
 )
-REASON_ID = "ocg.I.C.21.c.reason.v2"
+REASON_ID = "ocg.I.C.21.c.reason.v3"
 REASON_SEQUENCE_ID = "ocg.I.C.21.c.reason.sequence.v1"
 _REASONS = tuple((name, re.compile(pattern, re.IGNORECASE), code, ref) for name, pattern, code, ref in REASONS)
 
@@ -749,8 +749,18 @@ def reason_spans(ctx: Context) -> list[tuple[object, object, int, int]]:
     return out
 
 
-def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
-    """(name, code, ref, mention) of each reason the visit states."""
+# "Admitted with neutropenic fever 8 days after cycle 2 of chemotherapy": the chemotherapy is an
+# earlier encounter's, not this one's reason (reason v3)
+_EARLIER = re.compile(
+    r"\b(?:after|following|since|post|status\s+post|s/p)\s+(?:(?:his|her|their|the|a|an|last|recent|prior|"
+    r"previous|\w+)\s+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+def _reason_mentions(ctx: Context, earlier: bool = False) -> list[tuple[str, str, str, Mention]]:
+    """(name, code, ref, mention) of each reason the visit states (``earlier``: not one the words
+    place before the visit, "8 days after cycle 2 of chemotherapy")."""
     found = []
     for document, section, start, end in reason_spans(ctx):
         for name, pattern, code, ref in _REASONS:
@@ -758,6 +768,8 @@ def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
                 continue
             match = pattern.search(document.text, start, end)
             if match is None:
+                continue
+            if earlier and _EARLIER.search(document.text[max(start, match.start() - 60) : match.start()]):
                 continue
             mention = _mention(document, section, match)
             if mention is not None:
@@ -771,11 +783,17 @@ def _reason_mentions(ctx: Context) -> list[tuple[str, str, str, Mention]]:
 INPATIENT_REASONS = frozenset({"chemotherapy", "radiotherapy"})
 
 
-@rule(REASON_ID, "I.C.21.c.2-16, IV", "a visit for screening, chemotherapy, a preoperative examination, aftercare")
-def _reasons(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+@rule(
+    "ocg.I.C.21.c.reason.v2",
+    "I.C.21.c.2-16, IV",
+    "a visit for screening, chemotherapy, a preoperative examination, aftercare",
+)
+def _reasons(
+    cands: list[Candidate], ctx: Context, earlier: bool = False, rule_id: str = "ocg.I.C.21.c.reason.v2"
+) -> list[Candidate]:
     if ctx.analyzed is None:
         return cands
-    for name, code, ref, mention in _reason_mentions(ctx):
+    for name, code, ref, mention in _reason_mentions(ctx, earlier):
         if ctx.setting == "inpatient" and name not in INPATIENT_REASONS:
             continue
         if code.startswith("Z01.81") and any(c.code.startswith("Z01.81") for c in cands):
@@ -784,10 +802,17 @@ def _reasons(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             continue
         cand = Candidate(code, matched={code}, mentions=[replace(mention, term=name, ref=ref)])
         cand.confidence = fact_confidence(cand)
-        cand.rules.append(REASON_ID)
+        cand.rules.append(rule_id)
         cand.steps.append(f"the visit is for {mention.text!r} -> {code} (OCG {ref})")
         cands.append(cand)
     return cands
+
+
+@rule(REASON_ID, "I.C.21.c.2-16, IV", "a visit for screening, chemotherapy, a preoperative examination, aftercare")
+def _reasons_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v3: a reason the words place before the visit ("admitted with neutropenic fever 8 days after
+    # cycle 2 of chemotherapy") is an earlier encounter's, not this one's (v2 coded Z51.11 first).
+    return _reasons(cands, ctx, earlier=True, rule_id=REASON_ID)
 
 
 @rule(

@@ -651,6 +651,33 @@ def _exposed_to(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # diseases.  These codes are for patients who are suspected to have been exposed to a disease by
     # close personal contact with an infected individual or are in an area where a disease is
     # epidemic."  "Exposed to a patient with active tuberculosis" is the patient's Z20.1, not A15.0.
+    return _exposures(cands, ctx, _EXPOSED_TO, EXPOSED_ID)
+
+
+# v2: the source of a needlestick, sharps injury or splash is someone else ("needlestick from a
+# patient with known hepatitis C": the nurse's Z20.5, not B19.20)
+_EXPOSED_TO_V2 = re.compile(
+    _EXPOSED_TO.pattern
+    + r"|\b(?:needle\s*-?\s*stick|sharps?\s+injury|splash|blood\s+exposure|body\s+fluid\s+exposure)\b[^.;]{0,40}?"
+    r"\bfrom\s+(?:an?|the|her|his)\s+(?:source\s+)?(?:patient|person|individual|client|resident)\s+"
+    r"(?:with|who\s+(?:has|had)|positive\s+for)\s+(?:(?:known|confirmed|chronic|active|untreated)\s+)*(?:[\w-]+\s+){0,2}$"
+    r"|\bsource\s+patient\s+(?:with|has|had|is\s+positive\s+for)\s+(?:(?:known|confirmed|chronic|active)\s+)*"
+    r"(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    "ocg.I.C.21.c.1.exposed-to.v2",
+    "I.C.21.c.1",
+    "a disease the patient was exposed to (in someone else, or the source of a needlestick) is the exposure code "
+    "Z20.-, not the disease",
+)
+def _exposed_to_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    return _exposures(cands, ctx, _EXPOSED_TO_V2, "ocg.I.C.21.c.1.exposed-to.v2")
+
+
+def _exposures(cands: list[Candidate], ctx: Context, pattern: re.Pattern, rule_id: str) -> list[Candidate]:
     from medcoder.coding.infections import exposure_code
 
     if ctx.analyzed is None:
@@ -664,16 +691,16 @@ def _exposed_to(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         for m in live:
             document = ctx.analyzed.document(m.document_id)
             start, _ = document.sentence_at(m.start)
-            lead = _EXPOSED_TO.search(document.text[max(start, m.start - 120) : m.start])
+            lead = pattern.search(document.text[max(start, m.start - 120) : m.start])
             leads.append(lead)
         if not all(leads):
             continue  # the patient's own disease somewhere: coded as such
-        _drop(cands, ctx, cand, EXPOSED_ID, f"{leads[0].group(0).strip()!r}: an exposure, not the patient's disease")
+        _drop(cands, ctx, cand, rule_id, f"{leads[0].group(0).strip()!r}: an exposure, not the patient's disease")
         if any(c.code == target for c in cands):
             continue
         exposure = Candidate(target, matched={cand.code}, mentions=list(live))
         exposure.confidence = cand.confidence
-        exposure.rules.append(EXPOSED_ID)
+        exposure.rules.append(rule_id)
         exposure.steps.append(f"exposed to {cand.code} -> {target} (OCG I.C.21.c.1)")
         cands.append(exposure)
     return cands
