@@ -63,3 +63,54 @@ def _dialysis(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             cands.append(made)
             return cands
     return cands
+
+
+# --- I.A.13, I.C.14: BPH with LUTS and the symptoms its note asks for ------------------------------------------
+
+ASSOCIATED_SYMPTOMS_ID = "ocg.I.C.14.associated-symptoms.v1"
+# the rules that remove a symptom as explained by (integral to) a diagnosis
+_EXPLAINING_RULES = ("ocg.IV.D.symptoms", "ocg.I.B.5")
+
+
+@rule(
+    ASSOCIATED_SYMPTOMS_ID,
+    "I.A.13, I.C.14 (N40.1 / N40.3: 'use additional code for associated symptoms, when specified' -- nocturia "
+    "R35.1, frequency R35.0, weak stream R39.12, retention R33.8 ...)",
+    "a symptom the diagnosis's 'use additional code for associated symptoms' note lists is coded beside it, not "
+    "dropped as explained by it",
+)
+def _associated_symptoms(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # Benign prostatic hyperplasia with lower urinary tract symptoms (N40.1) is the combination code, yet
+    # its note asks for the symptoms themselves when specified: they are not integral to it (I.B.5 gives
+    # way to the classification's instruction, I.A.13).  A symptom the symptom rules removed as explained
+    # by the diagnosis comes back when a code the record keeps asks for it in such a note.
+    askers = []
+    for cand in cands:
+        node = ctx.kb.cm(cand.code, release_id=ctx.index.release_id)  # type: ignore[attr-defined]
+        notes = ctx.kb.cm_notes(node) if node else []  # type: ignore[attr-defined]
+        if any(n.type == "useAdditionalCode" and "associated symptoms" in n.text.lower() for n in notes):
+            askers.append(cand)
+    if not askers:
+        return cands
+    for victim, rule_id in list(ctx.removed):
+        if not rule_id.startswith(_EXPLAINING_RULES) or victim in cands:
+            continue
+        if not any(m.affirmed and not m.historical for m in victim.mentions):
+            continue
+        asker = next(
+            (
+                a
+                for a in askers
+                if any(ref_covers(r, victim.code) for r in _note_refs(ctx, a.code, "useAdditionalCode"))
+            ),
+            None,
+        )
+        if asker is None:
+            continue
+        ctx.removed.remove((victim, rule_id))
+        victim.rules.append(ASSOCIATED_SYMPTOMS_ID)
+        victim.steps.append(
+            f"coded: {asker.code}'s note asks for its associated symptoms when specified (OCG I.A.13, I.C.14)"
+        )
+        cands.append(victim)
+    return cands
