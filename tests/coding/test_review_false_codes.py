@@ -106,6 +106,22 @@ NOTES = [
         "Z20.5",
         id="the-source-patients-hepatitis-is-the-nurses-exposure",
     ),
+    pytest.param(
+        "Follow-up. Hx of DVT L leg 2019, completed 6 months of apixaban, off anticoagulation. Today: seasonal "
+        "allergic rhinitis, start fluticasone.\n",
+        "outpatient",
+        ("Z79.01", "I82"),
+        "Z86.718",
+        id="a-completed-anticoagulant-is-no-long-term-current-use",
+    ),
+    pytest.param(
+        "PCP visit. PMH: breast ca s/p L lumpectomy + XRT 2016, finished tamoxifen 2021, NED. A/P: HTN well "
+        "controlled, refill lisinopril.\n",
+        "outpatient",
+        ("Z79.810", "C50"),
+        "I10",
+        id="finished-tamoxifen-and-no-evidence-of-disease-is-history-not-current-cancer",
+    ),
 ]
 
 

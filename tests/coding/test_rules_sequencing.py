@@ -56,7 +56,22 @@ Admitted with neutropenic fever 8 days after cycle 2 of chemotherapy for diffuse
 Treated with cefepime; counts recovered.
 """
 
+POSTOP_CHECK = """SURGERY CLINIC
+Post-op check 2 weeks after laparoscopic cholecystectomy for symptomatic cholelithiasis; incisions healing, staples
+removed. Tolerating a regular diet.
+"""
+
 CASES = [
+    pytest.param(
+        RuleCase(
+            "ocg.IV.J.removed-before",
+            POSTOP_CHECK,
+            "outpatient",
+            absent=("K80",),
+            off_present=("K80.20",),
+        ),
+        id="OCG-IV.J:gallstones-removed-two-weeks-ago-are-not-coded-at-the-post-op-check",
+    ),
     pytest.param(
         RuleCase(
             "ocg.I.C.3.neutropenia",

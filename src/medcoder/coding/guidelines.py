@@ -336,12 +336,34 @@ def _in_remission(cand: Candidate, ctx: Context) -> bool:
     return False
 
 
+_STOPPED_BEFORE = re.compile(
+    r"\b(?:completed|finished|stopped|discontinued|d/c'?d|came\s+off|taken\s+off|no\s+longer\s+(?:on|taking))\b"
+    r"(?:\s+(?:\w+|\d+))?(?:\s+(?:months?|years?|weeks?|days?|courses?|cycles?))?(?:\s+(?:of|on))?\s*$",
+    re.IGNORECASE,
+)
+_STOPPED_AFTER = re.compile(
+    r"^\W{0,3}(?:\s*(?:was|were|is|has\s+been|now))?\s*(?:completed|finished|stopped|discontinued|d/c'?d)\b"
+    r"|^\s*(?:in|until)\s+(?:19|20)\d\d\b.{0,20}\b(?:completed|finished|stopped)\b",
+    re.IGNORECASE,
+)
+
+
+def _stopped_drug(ctx: Context, m) -> bool:
+    """Is the drug the mention names one the record says was completed, finished or stopped?"""
+    document = ctx.analyzed.document(m.document_id)
+    start, end = document.sentence_at(m.start)
+    before = document.text[max(start, m.start - 45) : m.start]
+    after = document.text[m.end : min(end, m.end + 40)]
+    return bool(_STOPPED_BEFORE.search(before) or _STOPPED_AFTER.search(after))
+
+
 @rule("ocg.I.C.21.history.v3", "I.C.21.c.4, IV.I-J, I.C.5.b.1", "resolved conditions become personal history codes")
 def _history_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     # v3: I.C.5.b.1 -- "History of alcohol dependence, in sustained remission": a dependence the
     # provider documents in remission is its "in remission" code (F10.21), not a past condition
     # dropped (the selection of "in remission" codes is the provider's clinical judgment, which the
-    # wording states).  Everything else as v2.
+    # wording states); and a Z79 drug the record says was completed or stopped is no current use.
+    # Everything else as v2.
     rule_id = "ocg.I.C.21.history.v3"
     for cand in list(cands):
         live = [m for m in cand.mentions if not m.negated and not m.family]
@@ -354,6 +376,19 @@ def _history_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         cand.matched.add(cand.code)
         cand.code = target
         cand.rules.append(rule_id)
+    # I.C.21.c.3 (Z79: "long-term (current) use"): a drug the record says was completed, finished,
+    # stopped or discontinued is no current use ("completed 6 months of apixaban, off
+    # anticoagulation"; "finished tamoxifen 2021")
+    for cand in [c for c in cands if c.code.startswith("Z79")]:
+        live = [m for m in cand.mentions if not m.negated and not m.family]
+        if live and ctx.analyzed is not None and all(_stopped_drug(ctx, m) for m in live):
+            _drop(
+                cands,
+                ctx,
+                cand,
+                rule_id,
+                "not coded: the record says this drug was completed or stopped (no current use)",
+            )
     kept = {id(c) for c in cands if c.code[:3] in {f"F1{d}" for d in "0123456789"} and rule_id in c.rules}
     rest = _history_v2([c for c in cands if id(c) not in kept], ctx)
     return [c for c in cands if id(c) in kept or c in rest] + [c for c in rest if c not in cands]
