@@ -32,6 +32,7 @@ import sqlite3
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -373,10 +374,10 @@ class DrugTable:
     def may_name(self, norms: list[str]) -> bool:
         """Could :meth:`find` find a name in a sentence of these normalised words?  (False: it
         cannot; True: it may.)"""
-        single, pairs = self._single, self._pairs
-        return any(
-            norm in single or (i + 1 < len(norms) and (norm, norms[i + 1]) in pairs) for i, norm in enumerate(norms)
-        )
+        if not self._single.isdisjoint(norms):
+            return True
+        pairs = self._pairs
+        return any(pair in pairs for pair in pairwise(norms))
 
     def _resolve(self, target: str) -> str | None:
         """A "see" target or synonym entry as a Table path (``Fluoxetine hydrochloride`` is
@@ -418,12 +419,13 @@ class DrugTable:
     def find(self, words: list[_Word], next_words: frozenset[str]) -> list[Found]:
         """The substances a sentence names, longest names first, without overlaps."""
         found: list[Found] = []
+        norms = [w.norm for w in words]
         i = 0
         while i < len(words):
             best = None
-            for name in self.names.get(words[i].norm, ()):
+            for name in self.names.get(norms[i], ()):
                 n = len(name.tokens)
-                if i + n > len(words) or tuple(w.norm for w in words[i : i + n]) != name.tokens:
+                if i + n > len(words) or tuple(norms[i : i + n]) != name.tokens:
                     continue
                 if name.exact_case and not words[i].raw.isupper():
                     continue

@@ -186,10 +186,10 @@ class WordStartScanner:
         if not self._index:
             return out
         k, by_key = self.k, self._by_key
-        for word in _WORD_RUN.finditer(text):
-            p = word.start()
-            key = text[p : p + k]
-            chosen = by_key.get(key)
+        # the word starts and their keys in one go, looked up in C: most words start no pattern
+        starts = [word.start() for word in _WORD_RUN.finditer(text)]
+        keys = [text[p : p + k] for p in starts]
+        for p, key, chosen in zip(starts, keys, list(map(by_key.get, keys)), strict=True):
             if chosen is None:
                 if len(by_key) >= _MAX_KEYS:
                     by_key.clear()
