@@ -40,6 +40,8 @@ class Context:
     def enabled(self, rule_id: str) -> bool:
         """Is the rule on?  Conventions name rules without their version (``ocg.I.B.5``).  Safety
         rules (negated, family, hypothetical, uncertain by setting) are always on (DESIGN §8)."""
+        if not self.conventions:
+            return True  # no site conventions (no site model): every rule is on, asked per rule per encounter
         safety, base = _rule_kind(rule_id)
         return safety or self.conventions.get(base, True)
 

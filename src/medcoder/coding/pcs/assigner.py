@@ -404,8 +404,8 @@ class PcsAssigner:
         seen: set[int] = set()
         found: list[BodyPartValue] = []
         for s in stems:
-            for value in catalog.by_stem.get(s, ()):
-                if value.prefix in allowed and id(value) not in seen and value.stems <= stems:
+            for value in catalog.stem_values(s, allowed):
+                if id(value) not in seen and value.stems <= stems:
                     seen.add(id(value))
                     found.append(value)
         if not found:

@@ -71,6 +71,25 @@ class Catalog:
     body_parts: dict[str, list[BodyPartValue]]  # prefix -> values (labels and aliases)
     by_stem: dict[str, list[BodyPartValue]] = field(default_factory=dict)
     _imaging: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
+    # stem -> its values in runs of one table each, (prefix, values), in ``by_stem`` order: a note's
+    # stem is checked against the tables a procedure allows once per table, not once per value
+    _runs: dict[str, list[tuple[str, list[BodyPartValue]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for s, values in self.by_stem.items():
+            runs: list[tuple[str, list[BodyPartValue]]] = []
+            for value in values:
+                if runs and runs[-1][0] == value.prefix:
+                    runs[-1][1].append(value)
+                else:
+                    runs.append((value.prefix, [value]))
+            self._runs[s] = runs
+
+    def stem_values(self, s: str, prefixes: set[str] | frozenset[str]) -> list[BodyPartValue]:
+        """The values of ``by_stem[s]`` in the tables ``prefixes``, in their order."""
+        return [value for prefix, values in self._runs.get(s, ()) if prefix in prefixes for value in values]
 
     def operation_tables(self, operation: str, sections: str = "0") -> list[str]:
         return [p for p in self.by_operation.get(operation, []) if p[0] in sections]
