@@ -394,21 +394,17 @@ class KnowledgeBase:
     def pcs_status(self, code: str, day: dt.date | None = None) -> CodeStatus:
         rid = self.release(ICD10PCS, day).release_id
         key = normalize_pcs(code)
-        row = self.query("SELECT description FROM pcs_codes WHERE release_id = ? AND code = ?", (rid, key))
-        if row:
-            return CodeStatus(key, ICD10PCS, rid, True, True, row[0][0], "billable")
-        if len(key) < 7 and self.query(
-            "SELECT 1 FROM pcs_codes WHERE release_id = ? AND code > ? AND code < ? LIMIT 1",
-            (rid, key, key + "Z~"),
-        ):
+        description = _pcs_description_cached(self, rid, key)
+        if description is not None:
+            return CodeStatus(key, ICD10PCS, rid, True, True, description, "billable")
+        if len(key) < 7 and _pcs_partial_cached(self, rid, key):
             return CodeStatus(
                 key, ICD10PCS, rid, True, False, None, f"partial code: {7 - len(key)} more characters needed"
             )
         return CodeStatus(key, ICD10PCS, rid, False, False, None, f"not a valid code in {rid}")
 
     def pcs_description(self, code: str, release_id: str) -> str | None:
-        row = self.query("SELECT description FROM pcs_codes WHERE release_id = ? AND code = ?", (release_id, code))
-        return row[0][0] if row else None
+        return _pcs_description_cached(self, release_id, code)
 
     def pcs_definitions(self, release_id: str) -> dict[tuple[str, int, str], Any]:
         return _pcs_definitions_cached(self, release_id)
@@ -587,6 +583,20 @@ def _pcs_table_cached(kb: KnowledgeBase, rid: str, prefix: str, cls: Any) -> Any
     return cls.from_json(rows[0][0]) if rows else None
 
 
+# a release's codes do not change once installed: each code is looked up once (issue 9: speed)
+@lru_cache(maxsize=65536)
+def _pcs_description_cached(kb: KnowledgeBase, rid: str, code: str) -> str | None:
+    row = kb.query("SELECT description FROM pcs_codes WHERE release_id = ? AND code = ?", (rid, code))
+    return row[0][0] if row else None
+
+
+@lru_cache(maxsize=16384)
+def _pcs_partial_cached(kb: KnowledgeBase, rid: str, key: str) -> bool:
+    """Does a code of the release begin with ``key`` (a partial code)?"""
+    sql = "SELECT 1 FROM pcs_codes WHERE release_id = ? AND code > ? AND code < ? LIMIT 1"
+    return bool(kb.query(sql, (rid, key, key + "Z~")))
+
+
 @lru_cache(maxsize=8)
 def _pcs_definitions_cached(kb: KnowledgeBase, rid: str) -> dict[tuple[str, int, str], Any]:
     from medcoder.codesets.icd10pcs.parse import PcsDefinition
@@ -625,3 +635,5 @@ def reset_default_kb() -> None:
         _DEFAULT = None
         _pcs_table_cached.cache_clear()
         _pcs_definitions_cached.cache_clear()
+        _pcs_description_cached.cache_clear()
+        _pcs_partial_cached.cache_clear()
