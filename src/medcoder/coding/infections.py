@@ -246,3 +246,109 @@ def _exposure(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         )
         cands.append(exposure)
     return cands
+
+
+# --- I.C.1.g.1: COVID-19 ------------------------------------------------------------------------------------------
+
+COVID_MANIFESTATION_ID = "ocg.I.C.1.g.1.c.manifestation.v1"
+COVID_SEQUENCE_ID = "ocg.I.C.1.g.1.b.sequence.v1"
+POST_COVID_ID = "ocg.I.C.1.g.1.m.v1"
+_COVID = re.compile(r"\b(?:covid(?:-?\s?19)?|sars-?\s?cov-?\s?2|(?:novel\s+)?coronavirus\s+disease\s+2019)\b", re.I)
+# I.C.1.g.1.c: pneumonia confirmed as due to COVID-19 is J12.82; acute bronchitis J20.8
+COVID_RECODE = {"J18.9": "J12.82", "J18.8": "J12.82", "J12.9": "J12.82", "J12.89": "J12.82", "J20.9": "J20.8"}
+# the respiratory manifestations I.C.1.g.1.c lists, coded after U07.1
+COVID_MANIFESTATIONS = ("J12.82", "J20.8", "J40", "J22", "J98.8", "J80", "J96.0", "J96.2", "J18")
+_PAST = re.compile(
+    r"\b(?:after|following|since|post|previous|prior|past|recent|recovered\s+from|history\s+of|sequelae?\s+of)\b"
+    r"[^.;]{0,30}$",
+    re.IGNORECASE,
+)
+
+
+def _covid_in_sentence(ctx: Context, m: Mention) -> bool:
+    document = ctx.analyzed.document(m.document_id)
+    start, end = document.sentence_at(m.start)
+    return _COVID.search(document.text, start, end) is not None
+
+
+@rule(
+    COVID_MANIFESTATION_ID,
+    "I.C.1.g.1.c.i-ii",
+    "pneumonia / acute bronchitis stated with COVID-19 is J12.82 / J20.8, not the unspecified code",
+)
+def _covid_manifestation(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None or not any(c.code == "U07.1" and any(m.affirmed for m in c.mentions) for c in cands):
+        return cands
+    for cand in [c for c in cands if c.code in COVID_RECODE]:
+        live = [m for m in cand.mentions if m.affirmed]
+        if not live or not all(_covid_in_sentence(ctx, m) for m in live):
+            continue
+        code = COVID_RECODE[cand.code]
+        node = ctx.index.get(code)
+        if node is None:
+            continue
+        existing = next((c for c in cands if c.code == code), None)
+        if existing is not None:
+            existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
+            _drop(cands, ctx, cand, COVID_MANIFESTATION_ID, f"stated with COVID-19: {code} (OCG I.C.1.g.1.c)")
+            continue
+        cand.steps.append(f"{cand.code} -> {code} ({node.description}): stated with COVID-19 (OCG I.C.1.g.1.c)")
+        cand.matched.add(cand.code)
+        cand.code = code
+        cand.rules.append(COVID_MANIFESTATION_ID)
+    return cands
+
+
+@rule(
+    COVID_SEQUENCE_ID,
+    "I.C.1.g.1.b, I.C.1.g.1.c",
+    "U07.1 first, followed by its respiratory manifestations (pneumonia, bronchitis, ARDS, respiratory failure)",
+    stage="sequence",
+)
+def _covid_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
+    covid = next((c for c in ordered if c.code == "U07.1"), None)
+    if covid is None or not ordered or ordered[0] is covid or ctx.analyzed is None:
+        return ordered
+    first = ordered[0]
+    if not first.code.startswith(COVID_MANIFESTATIONS):
+        return ordered  # sepsis (A41.89), pregnancy (O98.5-), an unrelated condition: not moved
+    # the manifestation is COVID-19's: stated with it, or COVID-19 pneumonia / bronchitis coded
+    related = first.code in ("J12.82", "J20.8") or any(
+        _covid_in_sentence(ctx, m) for m in first.mentions if not m.negated
+    )
+    if not related and not any(c.code in ("J12.82", "J20.8") for c in ordered):
+        return ordered
+    ordered.remove(covid)
+    ordered.insert(0, covid)
+    covid.rules.append(COVID_SEQUENCE_ID)
+    covid.steps.append(f"first: {first.code} is a manifestation of COVID-19, coded after U07.1 (OCG I.C.1.g.1.b-c)")
+    return ordered
+
+
+@rule(
+    POST_COVID_ID,
+    "I.C.1.g.1.m",
+    "a post-COVID condition (U09.9) is not a current infection: no U07.1 for the COVID-19 it followed",
+)
+def _post_covid(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None or not any(c.code == "U09.9" and any(m.affirmed for m in c.mentions) for c in cands):
+        return cands
+    covid = next((c for c in cands if c.code == "U07.1"), None)
+    if covid is None:
+        return cands
+    live = [m for m in covid.mentions if not (m.negated or m.family or m.hypothetical)]
+    past = []
+    for m in live:
+        document = ctx.analyzed.document(m.document_id)
+        start, _ = document.sentence_at(m.start)
+        if _PAST.search(document.text[start : m.start]):
+            past.append(m)
+    if live and len(past) == len(live):
+        _drop(
+            cands,
+            ctx,
+            covid,
+            POST_COVID_ID,
+            "the COVID-19 the post-COVID condition followed, no current infection: U09.9, not U07.1 (OCG I.C.1.g.1.m)",
+        )
+    return cands

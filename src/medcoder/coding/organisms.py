@@ -19,7 +19,7 @@ from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.features import fact_confidence
 from medcoder.coding.guidelines import Context, _note_refs, rule
 
-ORGANISM_ID = "ocg.I.C.1.b.organism.v1"
+ORGANISM_ID = "ocg.I.C.1.b.organism.v2"
 
 # organism (the attribute's normalised name) -> code, from the tabular titles of B95-B96
 ORGANISM_CODES = {
@@ -94,7 +94,8 @@ def _organisms(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         spans = {code: (o_start, o_end)}
         for pattern, z in _RESISTANCE:
             match = pattern.search(document.text, s_start, s_end)
-            if match and not (z == "Z16.21" and code == "B95.2"):
+            # v2: vancomycin-resistant Enterococcus is B95.2 and Z16.21 -- no code names the resistance
+            if match:
                 spans[z] = (match.start(), match.end())
         added = list(spans)
         for new in added:
