@@ -668,7 +668,9 @@ def _unspecified_head(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         for other in cands:
             if other is cand or other.code[:1] == "Z" or other.code[:3] == cand.code[:3] or other not in cands:
                 continue  # within a category the specificity rule (I.B.3) merges them
+            # longest wording first, then alphabetical: the same reason whatever the set order (hash seed)
             longer = [w for w in worded[id(other)] for mine in worded[id(cand)] if mine and w.endswith(" " + mine)]
+            longer.sort(key=lambda w: (-len(w), w))
             if not longer or not all(
                 any(w.endswith(" " + mine) for w in worded[id(other)]) for mine in worded[id(cand)]
             ):
