@@ -1064,6 +1064,65 @@ def _aftercare_treated(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     return cands
 
 
+# --- IV.J: a condition an earlier operation removed ----------------------------------------------------------------
+
+TREATED_BEFORE_ID = "ocg.IV.J.removed-before.v1"
+_REMOVED_FOR = re.compile(
+    r"\b(?:\w+ectomy|resection|excision|removal|amputation|repair|replacement|arthroplasty|ostomy|stomy)\s+"
+    r"(?:\([^)]{0,20}\)\s+)?(?:\w+\s+){0,2}?(?:for|of|due\s+to)\s+(?:(?:symptomatic|recurrent|complicated|acute|"
+    r"chronic|perforated|ruptured|severe|the|a|an|her|his)\s+)*$",
+    re.IGNORECASE,
+)
+_BEFORE_VISIT = re.compile(
+    r"\b(?:s/p|status\s+post|post-?op\w*|ago|(?:days?|weeks?|months?|years?)\s+after|after\s+(?:her|his|a|an|the)?\s*"
+    r"\w*\s*(?:\w+ectomy|resection|surgery|repair)|(?:in|since)\s+(?:19|20)\d\d|(?:19|20)\d\d\b)",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    TREATED_BEFORE_ID,
+    "IV.J (code all documented conditions that coexist at the time of the encounter), I.C.21.c.7 (aftercare when "
+    "the condition no longer exists)",
+    "in an office visit, the condition an earlier operation was for ('2 weeks after cholecystectomy for "
+    "cholelithiasis') no longer exists: not coded",
+)
+def _removed_before(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # OCG IV.J: "Code all documented conditions that coexist at the time of the encounter/visit";
+    # I.C.21.c.7: aftercare codes are for "when the initial treatment of a disease has been performed
+    # and the patient requires continued care during the healing or recovery phase" -- the gallstones
+    # removed two weeks ago are not the patient's now.  Office and ED visits only: a discharge summary's
+    # "s/p cholecystectomy for acute cholecystitis" is the stay's own operation.
+    if ctx.analyzed is None or ctx.setting == "inpatient":
+        return cands
+    if any(c.code.startswith(_AFTERCARE) and REASON_ID in c.rules for c in cands):
+        return cands  # an aftercare visit: ocg.I.C.21.c.7.treated says what the operation treated
+    for cand in list(cands):
+        live = [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)]
+        if not live or cand.code.startswith(("Z", "C", "T", "S")):
+            continue
+        removed = True
+        for m in live:
+            document = ctx.analyzed.document(m.document_id)
+            start, _ = document.sentence_at(m.start)
+            # "sigmoid colectomy for diverticulitis" may itself be the gapped wording of the mention
+            inner = re.search(r"\b(?:for|due\s+to)\s+", m.text)
+            cut = m.start + inner.end() if inner else m.start
+            before = document.text[max(start, m.start - 80) : cut]
+            if not (_REMOVED_FOR.search(before) and _BEFORE_VISIT.search(document.text[start : m.end + 20])):
+                removed = False
+                break
+        if removed:
+            _drop(
+                cands,
+                ctx,
+                cand,
+                TREATED_BEFORE_ID,
+                "not coded: the condition an earlier operation removed or repaired no longer exists (OCG IV.J)",
+            )
+    return cands
+
+
 JOINT_ID = "ocg.I.C.21.c.7.joint-status.v1"
 # Z47.1 "Use additional code to identify the joint (Z96.6-)": the joint's status code by joint and side
 _JOINT_STATUS = (
