@@ -29,6 +29,7 @@ from medcoder.coding import (
     encounters,  # noqa: F401 - registers ocg.I.C.21.c.13 (routine examinations), after pregnancy
     external,  # noqa: F401 - registers ocg.I.C.20 external causes (External Cause Index)
     eye,  # noqa: F401 - registers ocg.I.C.7.a.glaucoma (type, eye and stage)
+    findings,  # noqa: F401 - registers ocg.I.C.18.e coma scale, I.C.17 corrected malformations
     infections,  # noqa: F401 - registers ocg.I.C.1.a (AIDS, HIV first, R75), ocg.I.C.21.c.1 (exposure Z20)
     injuries,  # noqa: F401 - registers ocg.I.C.19.d burns, I.B.10 sequelae, I.C.19.f abuse
     kidney,  # noqa: F401 - registers ocg.I.C.14.a.dialysis (Z99.2 dialysis status)
@@ -42,6 +43,7 @@ from medcoder.coding import (
     respiratory,  # noqa: F401 - registers ocg.I.C.10.c.identified (influenza A/B is J10)
     sepsis,  # noqa: F401 - registers ocg.I.C.1.d (sepsis by organism, postprocedural sepsis T81.44)
     skin,  # noqa: F401 - registers ocg.I.C.12 ulcer severity and stage, ocg.I.B.13.limb
+    skin_msk,  # noqa: F401 - registers ocg.I.C.12.a.5 healed, I.C.12.a.7 progression, I.C.12.b L97, I.C.13.c M84
     specificity,  # noqa: F401 - registers ocg.I.B.3.specificity
     statements,  # noqa: F401 - registers ocg.III.B.findings, ocg.IV.J.statement
     substance,  # noqa: F401 - registers ocg.I.C.5.b (use, abuse, dependence)
