@@ -22,6 +22,7 @@ import re
 
 from medcoder.coding.candidates import Candidate
 from medcoder.coding.guidelines import Context, _drop, rule
+from medcoder.extract.prefilter import Prefiltered
 
 DOMINANCE_ID = "ocg.I.C.6.a.dominance.v1"
 SEQUELA_ID = "ocg.I.C.9.d.sequelae.v1"
@@ -33,6 +34,8 @@ _HANDED = re.compile(r"\b(?P<side>right|left)[- ]hand(?:ed|edness)\b|\b(?P<amb>a
 _HAND_DOMINANT = re.compile(
     r"\b(?P<side>right|left)[- ]hand(?:ed)? dominant\b|\bdominant (?P<side2>right|left) hand\b", re.I
 )
+# the same matches as the patterns' own search, tried only where they can start (issue 9: speed)
+_HANDEDNESS_SCANS = (Prefiltered(_HANDED), Prefiltered(_HAND_DOMINANT))
 
 # stroke categories -> the I69 category of their sequelae
 _STROKE_TYPE = (("I60", "I69.0"), ("I61", "I69.1"), ("I62", "I69.2"), ("I63", "I69.3"), ("I67", "I69.8"))
@@ -58,7 +61,7 @@ _ACUTE = re.compile(r"\b(?:acute|new|evolving|hyperacute|thrombectomy|tpa|altepl
 def _handedness(ctx: Context) -> str | None:
     """ "right", "left", "ambidextrous" or None (not documented)."""
     for document in getattr(ctx.analyzed, "documents", []):
-        for pattern in (_HANDED, _HAND_DOMINANT):
+        for pattern in _HANDEDNESS_SCANS:
             match = pattern.search(document.text)
             if match:
                 if match.groupdict().get("amb"):

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from medcoder.coding import specificity, statements  # noqa: F401
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.guidelines import Context, _drop, rule
+from medcoder.extract.prefilter import Prefiltered
 
 VAP_ID = "ocg.I.C.10.d.1.vap.v1"
 BODY_SYSTEM_ID = "ocg.I.C.19.g.5.body_system.v1"
@@ -232,6 +233,8 @@ _POSTPROCEDURAL = re.compile(
     r"\bpost[\s-]?(?:procedural|operative|op|surgical)\s+(?P<what>hemorrhage|haemorrhage|bleed(?:ing)?|hematoma)\b",
     re.IGNORECASE,
 )
+# the same matches as the pattern's own, tried only where one can start (issue 9: speed)
+_ACCIDENTAL_SCAN, _POSTPROCEDURAL_SCAN = Prefiltered(_ACCIDENTAL), Prefiltered(_POSTPROCEDURAL)
 # the same event read as an injury or a bleed not elsewhere classified
 _SAME_EVENT = ("S2", "S3", "R58", "T81.0", "T81.7")
 
@@ -301,7 +304,7 @@ def _body_system(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         return cands
     for document in ctx.analyzed.documents:
         text = document.text
-        if not (_ACCIDENTAL.search(text) or _POSTPROCEDURAL.search(text)):
+        if not (_ACCIDENTAL_SCAN.search(text) or _POSTPROCEDURAL_SCAN.search(text)):
             continue
         for sentence in document.sentences:
             lo, hi = sentence

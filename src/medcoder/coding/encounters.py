@@ -19,6 +19,7 @@ from dataclasses import replace
 from medcoder.coding.candidates import Candidate, Mention, matched_mention
 from medcoder.coding.features import fact_confidence, rule_candidate
 from medcoder.coding.guidelines import Context, _drop, matches_prefix, rule, rules_data
+from medcoder.extract.prefilter import Prefiltered
 
 RULE_ID = "ocg.I.C.21.c.13.v2"
 SEQUENCE_ID = "ocg.I.C.21.c.13.sequence.v1"
@@ -135,6 +136,8 @@ _BP_READING = re.compile(
     r"\b(?:BP|blood\s+pressure)\s*(?:(?:reading|measured|was|is|of|at|today|:|=)\s*){0,3}(\d{2,3})\s*/\s*(\d{2,3})\b",
     re.IGNORECASE,
 )
+# the same matches as the pattern's own, tried only where one can start (issue 9: speed)
+_BP_READING_SCAN = Prefiltered(_BP_READING)
 _NO_HYPERTENSION = re.compile(
     r"\b(?:no|not|without)\s+(?:a\s+)?(?:prior\s+|previous\s+|formal\s+|established\s+|known\s+)?"
     r"(?:diagnosis\s+of\s+)?(?:hypertension|HTN)\b|\bnot\s+(?:diagnosed\s+with\s+(?:hypertension|HTN)|hypertensive)\b"
@@ -173,7 +176,7 @@ def _elevated_bp(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     if ctx.analyzed is None or any(c.code.startswith(_HYPERTENSIVE) for c in cands):
         return cands
     for document in ctx.analyzed.documents:
-        for reading in _BP_READING.finditer(document.text):
+        for reading in _BP_READING_SCAN.finditer(document.text):
             systolic, diastolic = int(reading.group(1)), int(reading.group(2))
             if (systolic < 130 and diastolic < 80) or systolic > 300 or diastolic > 200:
                 continue
@@ -201,6 +204,8 @@ _PSA = re.compile(
     r"(\d{1,3}(?:\.\d{1,2})?)\b(?!\s*(?:%|percent|years?|months?|weeks?|days?))",
     re.IGNORECASE,
 )
+# the same matches as the pattern's own, tried only where one can start (issue 9: speed)
+_PSA_SCAN = Prefiltered(_PSA)
 # the provider acts on the value: it is clinically significant (OCG III.B: abnormal findings are
 # coded when the provider indicates their significance)
 _ACTED_ON = re.compile(
@@ -224,7 +229,7 @@ def _elevated_psa(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     if ctx.analyzed is None or any(c.code.startswith(("R97.2", "C61", "Z85.46", "D07.5", "D40.0")) for c in cands):
         return cands
     for document in ctx.analyzed.documents:
-        for value in _PSA.finditer(document.text):
+        for value in _PSA_SCAN.finditer(document.text):
             if float(value.group(1)) <= _PSA_LIMIT:
                 continue
             start, end = document.sentence_at(value.start())
@@ -253,6 +258,8 @@ _QUIT = re.compile(
     r"using\s+tobacco|vaping|nicotine)\b",
     re.IGNORECASE,
 )
+# the same matches as the pattern's own, tried only where one can start (issue 9: speed)
+_QUIT_SCAN = Prefiltered(_QUIT)
 _NOT_QUIT = re.compile(
     r"\b(?:to|advised|counsel\w*|wants?|wanted|plans?|planning|trying|tried|will|ready|should|encourag\w*|unable|"
     r"interested|considering|attempt\w*|never|not|hasn't|has\s+not|didn't|did\s+not|help)\s+(?:\w+\s+){0,2}$",
@@ -274,7 +281,7 @@ def _tobacco_history(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     if ctx.analyzed is None or any(c.code == "Z87.891" for c in cands):
         return cands
     for document in ctx.analyzed.documents:
-        for quit in _QUIT.finditer(document.text):
+        for quit in _QUIT_SCAN.finditer(document.text):
             start, end = document.sentence_at(quit.start())
             if _NOT_QUIT.search(document.text[max(start, quit.start() - 40) : quit.start()]):
                 continue

@@ -21,6 +21,7 @@ import re
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.features import fact_confidence
 from medcoder.coding.guidelines import Context, _drop, rule
+from medcoder.extract.prefilter import Prefiltered
 
 AIDS_ID = "ocg.I.C.1.a.aids.v1"
 HIV_SEQUENCE_ID = "ocg.I.C.1.a.2.sequence.v1"
@@ -31,6 +32,8 @@ EXPOSURE_ID = "ocg.I.C.21.c.1.exposure.v1"
 # or "hearing aids"
 _AIDS = re.compile(r"\bAIDS\b|\bacquired immune deficiency syndrome\b", re.IGNORECASE)
 _AIDS_CASE = re.compile(r"\bAIDS\b")
+# the same matches as the pattern's own, tried only where one can start (issue 9: speed)
+_AIDS_SCAN = Prefiltered(_AIDS)
 
 # The AIDS-defining conditions (CDC case definition, above), as ICD-10-CM code prefixes: the
 # conditions a coder reads as HIV-related (OCG I.C.1.a.2.a).
@@ -102,7 +105,7 @@ def _aids(cands: list[Candidate], ctx: Context) -> list[Candidate]:
     if ctx.analyzed is None or any(c.code in ("B20", "Z21") for c in cands):
         return cands
     for document in ctx.analyzed.documents:
-        for match in _AIDS.finditer(document.text):
+        for match in _AIDS_SCAN.finditer(document.text):
             if match.group(0).lower() == "aids" and not _AIDS_CASE.fullmatch(match.group(0)):
                 continue
             assertion = document.assess((match.start(), match.end()))

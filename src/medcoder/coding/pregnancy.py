@@ -707,7 +707,7 @@ def _maternal_state(ctx: Context) -> Maternal | None:
         return state
     if age is not None and not 9 <= age <= 65:
         return None
-    if any(_CHILD_SUBJECT.search(d.text) for d in documents):
+    if any(_scan(_CHILD_SUBJECT).search(d.text) for d in documents):
         return None  # "3 month old boy ... BIRTH HISTORY: Born at 39 weeks by cesarean": the infant's birth
 
     negatives = {id(d): [m.span() for m in _scan(_NOT_PREGNANT).finditer(d.text)] for d in documents}
