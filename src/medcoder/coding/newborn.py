@@ -121,7 +121,17 @@ def newborn_record(ctx: Context) -> tuple[object, re.Match] | None:
     v2: the mother's age, gravidity and history in a sentence about her ("born to a 28 yo G2P2 mother")
     do not make the newborn's record hers; words only a delivery record has (intrauterine pregnancy,
     estimated blood loss, hysterotomy, placenta delivered) make a delivery note's "liveborn male infant"
-    the outcome of her delivery, not a newborn's record."""
+    the outcome of her delivery, not a newborn's record.  Read once per encounter: the newborn rules
+    all ask."""
+    memo = getattr(ctx.analyzed, "memo", None)
+    if memo is None:
+        return _find_newborn_record(ctx)
+    if "newborn_record" not in memo:
+        memo["newborn_record"] = _find_newborn_record(ctx)
+    return memo["newborn_record"]
+
+
+def _find_newborn_record(ctx: Context) -> tuple[object, re.Match] | None:
     for document in getattr(ctx.analyzed, "documents", []):
         if _mother_or_older(document):
             return None
