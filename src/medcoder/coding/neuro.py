@@ -35,6 +35,20 @@ _MECHANISM = (
 _UNSPECIFIED_ARTERY = ("I63.9", "I63.1", "I63.3", "I63.4", "I63.5", "I63.0", "I63.2")
 
 
+def _infarction_code(ctx: Context, kind: str, artery: str, mech: tuple[str, str], side: str):
+    """(code, node) of the I63 code for the artery (cerebral or precerebral), mechanism and side
+    digit; the artery's header resolved to its default where the side gives no billable code."""
+    fourth = mech[0] if kind == "precerebral" else mech[1]
+    target = f"I63.{fourth}{artery}{side}"
+    node = ctx.index.get(target)
+    if node is None or not node.billable:
+        resolution = ctx.index.resolve(f"I63.{fourth}{artery}")
+        if resolution is None:
+            return None
+        target, node = resolution.code, ctx.index.get(resolution.code)
+    return target, node
+
+
 def _live(cand: Candidate) -> list[Mention]:
     return [m for m in cand.mentions if not (m.negated or m.family or m.hypothetical)]
 
@@ -71,15 +85,11 @@ def _artery(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 continue
             kind, artery = vessel[1], vessel[2]
             mech = next((m[1] for m in _MECHANISM if m[0].search(sentence)), ("2", "5"))
-            fourth = mech[0] if kind == "precerebral" else mech[1]
             side = occlusion.code[5] if len(occlusion.code) == 6 else ""  # I66.02: the 5th character is the side
-            target = f"I63.{fourth}{artery}{side}"
-            node = ctx.index.get(target)
-            if node is None or not node.billable:
-                resolution = ctx.index.resolve(f"I63.{fourth}{artery}")
-                if resolution is None:
-                    continue
-                target, node = resolution.code, ctx.index.get(resolution.code)
+            found = _infarction_code(ctx, kind, artery, mech, side)
+            if found is None:
+                continue
+            target, node = found
             stroke.steps.append(
                 f"{stroke.code} + {occlusion.code} -> {target} ({node.description}): the infarction due to the "
                 "documented artery (OCG I.C.9, I.B.13)"
@@ -145,15 +155,10 @@ def _artery_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         if len(found) != 1:
             continue
         (kind, artery), mech, side = found.pop()
-        fourth = mech[0] if kind == "precerebral" else mech[1]
-        digit = {"right": "1", "left": "2"}.get(side, "9")
-        target = f"I63.{fourth}{artery}{digit}"
-        node = ctx.index.get(target)
-        if node is None or not node.billable:
-            resolution = ctx.index.resolve(f"I63.{fourth}{artery}")
-            if resolution is None:
-                continue
-            target, node = resolution.code, ctx.index.get(resolution.code)
+        code = _infarction_code(ctx, kind, artery, mech, {"right": "1", "left": "2"}.get(side, "9"))
+        if code is None:
+            continue
+        target, node = code
         stroke.steps.append(
             f"I63.9 -> {target} ({node.description}): the infarction due to the artery and mechanism its own "
             "words name (OCG I.C.9, I.B.13)"
