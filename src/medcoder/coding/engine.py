@@ -22,6 +22,7 @@ from medcoder.coding import (
     cerebrovascular,  # noqa: F401 - registers ocg.I.C.6.a dominance, ocg.I.C.9.d sequelae
     circulatory,  # noqa: F401 - registers ocg.I.B.8 acuity, ocg.I.B.11, ocg.I.C.9.a.unrelated, ocg.I.C.9.e.4
     complications,  # noqa: F401 - registers ocg.I.B.16 / I.C.19.g complications of care, I.C.10.d.1 VAP
+    conventions,  # noqa: F401 - registers ocg.I.A.13 manifestation / code-first partner, I.B.8 pairs, I.B.10, I.B.14
     diabetes,  # noqa: F401 - registers ocg.I.C.4.a (diabetes type, 'with', insulin, secondary diabetes)
     digestive,  # noqa: F401 - registers ocg.I.C.11.with_bleeding (K57 'with bleeding')
     drugs,  # noqa: F401 - registers ocg.I.C.19.e (Table of Drugs), after the above

@@ -346,3 +346,191 @@ def _pain_first(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     pain.rules.append(PAIN_FIRST_ID)
     pain.steps.append("first-listed: the encounter is for pain control (OCG I.C.6.b.1.a)")
     return ordered
+
+
+# --- I.B.13: a bilateral condition whose one side was treated at an earlier encounter --------------------------
+
+REMAINING_SIDE_ID = "ocg.I.B.13.remaining_side.v1"
+_TREATED_SIDE = re.compile(
+    r"\b(?P<side>right|left)\s+(?:[\w-]+\s+){0,4}?(?:(?:was|were|has\s+been|had\s+been)\s+)?"
+    r"(?:extraction|extracted|removal|removed|release|released|replacement|replaced|arthroplasty|repair|repaired|"
+    r"surgery|surgically\s+treated|operated(?:\s+on)?|phacoemulsification|excision|excised|decompression|"
+    r"decompressed|fixation|fixed|corrected|correction)\b",
+    re.I,
+)
+_BEFORE = re.compile(
+    r"\b(?:s/p|status\s+post|previously|prior|already|last\s+(?:week|month|year)|(?:weeks?|months?|years?)\s+ago|"
+    r"(?:was|were|has\s+been|had\s+been)\s+(?:performed|done|removed|released|replaced|extracted|repaired|treated)|"
+    r"underwent|had\s+(?:a|an|the|her|his)?\s*(?:right|left)|history\s+of|in\s+(?:19|20)\d\d|earlier\s+this\s+year)\b",
+    re.I,
+)
+_PLANNED = re.compile(r"\b(?:scheduled|planned|plan|will|to\s+be|pending|next|upcoming|today)\b", re.I)
+_SIDE_WORDS = frozenset({"right", "left", "bilateral", "unilateral", "eye", "eyes", "ear", "ears", "limb", "limbs"})
+
+
+def _title_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _SIDE_WORDS and len(w) > 2}
+
+
+def _one_side(ctx: Context, bilateral: str, side: str) -> str | None:
+    """The unilateral code of the bilateral code's condition for ``side``: the billable code of the
+    category whose title names the side and shares the most words with the bilateral title."""
+    node = ctx.index.get(bilateral)
+    wanted = _title_words(node.description)
+    best: list[tuple[int, int, str]] = []
+    for code, other in ctx.index.nodes.items():
+        if not code.startswith(bilateral[:3]) or not other.billable or code == bilateral:
+            continue
+        text = other.description.lower()
+        if not re.search(rf"\b{side}\b", text) or "bilateral" in text:
+            continue
+        words = _title_words(text)
+        best.append((len(wanted & words), -len(words - wanted), code))
+    if not best:  # codes without a side: the "unilateral" one (K40.20 bilateral -> K40.90 unilateral)
+        for code, other in ctx.index.nodes.items():
+            text = other.description.lower()
+            if code.startswith(bilateral[:3]) and other.billable and re.search(r"\bunilateral\b", text):
+                words = _title_words(text)
+                best.append((len(wanted & words), -len(words - wanted), code))
+    best.sort(reverse=True)
+    if not best or best[0][0] < max(1, len(wanted) - 1) or (len(best) > 1 and best[1][:2] == best[0][:2]):
+        return None
+    return best[0][2]
+
+
+@rule(
+    REMAINING_SIDE_ID,
+    "I.B.13 (a bilateral condition treated one side at a time: after the first side is treated and the condition "
+    "no longer exists there, the unilateral code of the side where it remains)",
+    "a bilateral code whose one side the record says was treated at an earlier encounter becomes the other side's",
+    before="ocg.I.A.12.a",
+)
+def _remaining_side(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # "Bilateral age-related nuclear cataracts. Right cataract was removed last month; today
+    # evaluated for the left eye": H25.12, not H25.13 -- the condition no longer exists on the right.
+    # Before the first side is treated the bilateral code stays (I.B.13: "including for the encounter
+    # to treat the first side").
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        node = ctx.index.get(cand.code)
+        if node is None or "bilateral" not in node.description.lower() or not _live(cand):
+            continue
+        condition = _title_words(node.description)
+        treated: set[str] = set()
+        stated = []  # the condition's own statement: from its words to the end of the line or sentence
+        for m in _live(cand):
+            text = ctx.analyzed.document(m.document_id).text
+            stop = re.compile(r"[.\n]").search(text, m.end)
+            stated.append((m.document_id, m.start, stop.start() if stop else len(text)))
+        for document in ctx.analyzed.documents:
+            for found in _TREATED_SIDE.finditer(document.text):
+                lo, hi = document.sentence_at(found.start())
+                sentence = document.text[lo:hi]
+                words = _title_words(found.group(0))
+                # the treated side's words name the condition, or its sentence is the condition's own
+                about = bool(words & condition) or any(
+                    d == document.document_id and a <= found.start() < b for d, a, b in stated
+                )
+                # the words about this side only: its clause, up to the next comma, semicolon or "now"
+                clause = re.split(r"[;,]|\bnow\b|\bbut\b", sentence[found.start() - lo :], maxsplit=1)[0]
+                before = sentence[max(0, found.start() - lo - 30) : found.start() - lo]
+                before = re.split(r"[;,]", before)[-1]
+                if about and (_BEFORE.search(clause) or _BEFORE.search(before)) and not _PLANNED.search(clause):
+                    treated.add(found.group("side").lower())
+        if len(treated) != 1:
+            continue
+        remaining = "left" if treated == {"right"} else "right"
+        target = _one_side(ctx, cand.code, remaining)
+        if target is None or any(c.code == target for c in cands):
+            continue
+        described = ctx.index.get(target).description
+        cand.steps.append(
+            f"{cand.code} -> {target} ({described}): the {treated.pop()} side was treated at an earlier encounter and "
+            f"the condition remains on the {remaining} (OCG I.B.13)"
+        )
+        cand.matched.add(cand.code)
+        cand.code = target
+        cand.rules.append(REMAINING_SIDE_ID)
+    return cands
+
+
+# --- I.B.13: both sides named in the condition's clause ---------------------------------------------------------
+
+BOTH_SIDES_ID = "ocg.I.B.13.both_sides.v1"
+_BOTH_SIDES = re.compile(
+    r"\b(?P<one>right|left)\s+(?P<part>[a-z]+)\s*,?\s*(?:and|&)\s+(?:(?:of|in|on)\s+)?(?:the\s+)?"
+    r"(?P<two>right|left)\s+(?P=part)\b",
+    re.I,
+)
+
+
+def _bilateral_of(ctx: Context, code: str) -> str | None:
+    """The category's bilateral code for a one-sided code's condition (H25.11 -> H25.13, M17.11 -> M17.0)."""
+    wanted = _title_words(ctx.index.get(code).description)
+    best: list[tuple[int, int, str]] = []
+    for other_code, other in ctx.index.nodes.items():
+        if not other_code.startswith(code[:3]) or not other.billable:
+            continue
+        text = other.description.lower()
+        if "bilateral" not in text:
+            continue
+        words = _title_words(text)
+        best.append((len(wanted & words), -len(words - wanted), other_code))
+    best.sort(reverse=True)
+    if not best or best[0][0] < max(1, len(wanted) - 1) or (len(best) > 1 and best[1][:2] == best[0][:2]):
+        return None
+    return best[0][2]
+
+
+@rule(
+    BOTH_SIDES_ID,
+    "I.B.13 (a condition documented on both sides: the bilateral code, or the right and the left codes where the "
+    "classification has no bilateral code)",
+    "a one-sided code whose clause names the same part on the other side too ('of the right knee and of the left "
+    "knee') is the bilateral code, or both sides' codes",
+)
+def _both_sides(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        node = ctx.index.get(cand.code)
+        if node is None or cand not in cands:
+            continue
+        title = node.description.lower()
+        side = "right" if re.search(r"\bright\b", title) else "left" if re.search(r"\bleft\b", title) else None
+        if side is None:
+            continue
+        both = None
+        for m in _live(cand):
+            document = ctx.analyzed.document(m.document_id)
+            _, hi = document.sentence_at(m.start)
+            clause = re.split(r"[;.]", document.text[m.start : hi])[0]
+            found = _BOTH_SIDES.search(clause)
+            if found and found.group("one").lower() != found.group("two").lower():
+                both = found
+                break
+        if both is None:
+            continue
+        other = "left" if side == "right" else "right"
+        target = _bilateral_of(ctx, cand.code)
+        if target is not None:
+            if any(c.code == target for c in cands):
+                continue
+            cand.steps.append(
+                f"{cand.code} -> {target} ({ctx.index.get(target).description}): documented on both sides "
+                f"({both.group(0)!r}) and a bilateral code exists (OCG I.B.13)"
+            )
+            cand.matched.add(cand.code)
+            cand.code = target
+            cand.rules.append(BOTH_SIDES_ID)
+            continue
+        twin_code = _one_side(ctx, cand.code, other)
+        if twin_code is None or any(c.code == twin_code for c in cands):
+            continue
+        step = f"{twin_code} ({ctx.index.get(twin_code).description}): documented on both sides ({both.group(0)!r}), "
+        step += "no bilateral code: right and left (OCG I.B.13)"
+        twin = _made(twin_code, cand, BOTH_SIDES_ID, step)
+        cands.append(twin)
+        cand.rules.append(BOTH_SIDES_ID)
+    return cands

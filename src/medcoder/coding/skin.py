@@ -156,6 +156,34 @@ def _limb_code(ctx: Context, parent: str, side: str, limb: str) -> str | None:
     "an infection 'of unspecified part of limb' takes the limb and the side the note documents",
 )
 def _limb(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    return _limb_sides(cands, ctx, LIMB_ID, record=False)
+
+
+_LIMB_PART = {
+    "lower limb": r"(?:lower\s+(?:leg|limb|extremity)|leg|calf|shin|thigh|foot|ankle|knee)",
+    "upper limb": r"(?:upper\s+(?:arm|limb|extremity)|arm|forearm|elbow|wrist|hand)",
+}
+
+
+def _record_sides(ctx: Context, limb: str) -> set[str]:
+    """The sides the whole record gives the limb ("nursing note: redness of the left lower leg"):
+    laterality documented by other clinicians (OCG I.B.14)."""
+    pattern = re.compile(rf"\b(right|left)\s+{_LIMB_PART[limb]}s?\b", re.I)
+    both = re.compile(
+        rf"\b(?:bilateral|both)\s+{_LIMB_PART[limb]}s?\b|\blegs\b"
+        if limb == "lower limb"
+        else rf"\b(?:bilateral|both)\s+{_LIMB_PART[limb]}s?\b|\barms\b",
+        re.I,
+    )
+    sides: set[str] = set()
+    for document in ctx.analyzed.documents:
+        sides |= {m.group(1).lower() for m in pattern.finditer(document.text)}
+        if both.search(document.text):
+            sides |= {"right", "left"}
+    return sides
+
+
+def _limb_sides(cands: list[Candidate], ctx: Context, rule_id: str, record: bool) -> list[Candidate]:
     if ctx.analyzed is None:
         return cands
     for cand in list(cands):
@@ -172,12 +200,20 @@ def _limb(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 sides.add(attrs.laterality)
             words = m.text
             limb = limb or ("lower limb" if _LOWER.search(words) else "upper limb" if _UPPER.search(words) else None)
+        elsewhere = False
+        if not sides and limb is not None and record:
+            sides = _record_sides(ctx, limb)
+            elsewhere = len(sides) == 1
+            if not elsewhere:
+                continue
         if not sides or limb is None:
             continue
         targets = [t for t in (_limb_code(ctx, node.parent, s, limb) for s in sorted(sides, reverse=True)) if t]
         if len(targets) != len(sides):
             continue
         why = f"{' and '.join(sorted(sides, reverse=True))} {limb} (OCG I.B.13)"
+        if elsewhere:
+            why = f"{next(iter(sides))} {limb}, the side documented elsewhere in the record (OCG I.B.13, I.B.14)"
         for extra in targets[1:]:
             if any(c.code == extra for c in cands):
                 continue
@@ -185,11 +221,27 @@ def _limb(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 extra, matched=set(cand.matched), mentions=list(cand.mentions), features=dict(cand.features)
             )
             twin.confidence = cand.confidence
-            twin.rules.append(LIMB_ID)
+            twin.rules.append(rule_id)
             twin.steps.append(f"{cand.code} -> {extra}: {why}")
             cands.append(twin)
-        _recode(cands, ctx, cand, targets[0], LIMB_ID, why)
+        _recode(cands, ctx, cand, targets[0], rule_id, why)
     return cands
+
+
+LIMB_V2_ID = "ocg.I.B.13.limb.v2"
+
+
+@rule(
+    LIMB_V2_ID,
+    "I.B.13, I.B.14 (laterality: the side and the limb the code names; the side may be documented by "
+    "clinicians other than the provider)",
+    "an infection 'of unspecified part of limb' takes the limb and the side the record documents",
+)
+def _limb_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v2: I.B.14 -- "laterality" is among what other clinicians may document.  When the provider's
+    # words give the limb but no side ("cellulitis of the leg") and the record gives that limb one
+    # side only ("nursing: erythema of the left lower leg"), that side; two sides, or none: as v1.
+    return _limb_sides(cands, ctx, LIMB_V2_ID, record=True)
 
 
 # --- I.C.12.a: the pressure ulcer's site -------------------------------------------------------------------------

@@ -289,3 +289,153 @@ def _with_v2(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             cand.mentions.extend(m for m in partner.mentions if m not in cand.mentions)  # its evidence too
             _drop(cands, ctx, partner, rule_id, f"included in the combination code {combined} (OCG I.A.15, I.B.9)")
     return cands
+
+
+# --- I.A.15 / I.B.9 / I.B.15: "<condition> with <X>" codes of the category, X named beside it ----------------------
+
+WITH_WORDS_ID = "ocg.I.A.15.with.v3"
+# the categories whose "with" combinations have rules of their own (diabetes I.C.4.a, hypertension I.C.9.a)
+_WITH_OWN_RULES = ("E08", "E09", "E10", "E11", "E13", "I10", "I11", "I12", "I13")
+_WITH_STOP = frozenset({"with", "of", "the", "and", "a", "an", "in", "to", "or", "as", "its", "his", "her"})
+# plain US words and the classification's words for the same thing
+_WITH_SAME = {
+    "bowel": "intestinal",
+    "intestine": "intestinal",
+    "intestines": "intestinal",
+    "bleeding": "hemorrhage",
+    "bleed": "hemorrhage",
+    "haemorrhage": "hemorrhage",
+    "rectum": "rectal",
+    "dilatation": "dilation",
+    "dilated": "dilation",
+    "dilatated": "dilation",
+    "ectasia": "dilation",
+    "abscesses": "abscess",
+    "fistulae": "fistula",
+    "fistulas": "fistula",
+}
+_UNRELATED_WORDS = re.compile(r"\b(?:unrelated|not\s+(?:related|due|secondary|caused))\b", re.I)
+
+
+def _content_words(text: str) -> set[str]:
+    out = set()
+    for word in re.findall(r"[a-z0-9']+", text.lower()):
+        word = _WITH_SAME.get(word, word)
+        if word not in _WITH_STOP:
+            out.add(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word)
+    return out
+
+
+def _with_codes(ctx: Context, cand: Candidate) -> list[tuple[str, str]]:
+    """(code, X) of the billable "<this condition> with X" codes of the candidate's category, for a
+    code titled "..., unspecified" or "... without complications"."""
+    node = ctx.index.get(cand.code)
+    if node is None:
+        return []
+    title = node.description.lower()
+    stem = re.sub(r"(?:,?\s+without complications|,\s*unspecified)$", "", title)
+    if stem == title:
+        return []
+    key = f"withcodes:{cand.code}"
+    if key not in ctx.cache:
+        found = []
+        for code, other in ctx.index.nodes.items():
+            if not code.startswith(cand.code[:3]) or code == cand.code or not other.billable:
+                continue
+            text = other.description.lower()
+            for lead in (stem + ", with ", stem + " with "):
+                if text.startswith(lead):
+                    rest = text[len(lead) :]
+                    if not rest.startswith(("other", "unspecified", "complication")) and "without" not in rest:
+                        found.append((code, rest))
+        ctx.cache[key] = found
+    return ctx.cache[key]
+
+
+def _sentences(ctx: Context, cand: Candidate) -> set[tuple[str, int]]:
+    out = set()
+    for m in cand.mentions:
+        if m.affirmed and not m.historical:
+            out.add((m.document_id, ctx.analyzed.document(m.document_id).sentence_at(m.start)[0]))
+    return out
+
+
+@rule(
+    WITH_WORDS_ID,
+    'I.A.15, I.B.9, I.B.15 ("with"; a combination code for a condition with its complication or a syndrome '
+    "with its manifestation)",
+    "two documented conditions the classification joins in one 'with' code",
+)
+def _with_v3(cands: list[Candidate], ctx: Context) -> list[Candidate]:
+    # v3: v2, and a category's own "<condition> with X" codes when X is documented with the condition
+    # in its sentence: "Crohn's disease of small intestine with small bowel obstruction" is K50.012
+    # (Index: Enteritis, regional, small intestine, with complication, intestinal obstruction), not
+    # K50.00 and K56.609; "Marfan syndrome with dilation of the aortic root" is Q87.410 (I.B.15: the
+    # syndrome's own code for the manifestation).  X's code stays after the combination only when
+    # the combination's "use additional code" or "code also" note asks for it.
+    from medcoder.coding.guidelines import _note_refs, ref_covers
+
+    cands = _with_v2(cands, ctx)
+    if ctx.analyzed is None:
+        return cands
+    for cand in list(cands):
+        if cand not in cands or cand.code.startswith(_WITH_OWN_RULES) or not _worded(cand):
+            continue
+        options = _with_codes(ctx, cand)
+        if not options:
+            continue
+        where = _sentences(ctx, cand)
+        best = None
+        for partner in cands:
+            if partner is cand or partner.code[:3] == cand.code[:3] or partner.code[:1] == "Z":
+                continue
+            if not where & _sentences(ctx, partner) or _overlap(cand, partner):
+                continue  # a partner is another condition in other words, not the wording of this one
+            have = _content_words(ctx.index.get(partner.code).description)
+            for m in partner.mentions:
+                if m.affirmed:
+                    have |= _content_words(m.text)
+            for code, rest in options:
+                wanted = _content_words(rest)
+                if wanted and wanted <= have and (best is None or len(wanted) > best[0]):
+                    best = (len(wanted), code, partner)
+        if best is None:
+            # X named in the condition's own clause without a code of its own ("Marfan syndrome with
+            # dilation of the aortic root")
+            for m in cand.mentions:
+                if not m.affirmed or m.historical:
+                    continue
+                document = ctx.analyzed.document(m.document_id)
+                _, end = document.sentence_at(m.start)
+                clause = re.split(r"[;.]", document.text[m.end : end])[0]
+                if not re.match(r"\s*,?\s*with\b", clause, re.I):
+                    continue
+                have = _content_words(clause)
+                for code, rest in options:
+                    wanted = _content_words(rest)
+                    if wanted and wanted <= have and (best is None or len(wanted) > best[0]):
+                        best = (len(wanted), code, None)
+        if best is None:
+            continue
+        _, target, partner = best
+        sentence_text = " ".join(
+            ctx.analyzed.document(d).text[s : ctx.analyzed.document(d).sentence_at(s)[1]] for d, s in where
+        )
+        if _UNRELATED_WORDS.search(sentence_text):
+            continue
+        node = ctx.index.get(target)
+        named = partner.code if partner is not None else "the complication its clause names"
+        cand.steps.append(f"{cand.code} + {named} -> {target} ({node.description}) (OCG I.A.15, I.B.9, I.B.15)")
+        cand.matched.add(cand.code)
+        cand.code = target
+        cand.rules.append(WITH_WORDS_ID)
+        if partner is None:
+            continue
+        asks = _note_refs(ctx, target, "useAdditionalCode") + _note_refs(ctx, target, "codeAlso")
+        if any(ref_covers(r, partner.code) for r in asks):
+            partner.rules.append(WITH_WORDS_ID)
+            partner.steps.append(f"kept after {target}, whose note asks for it (OCG I.A.13)")
+            continue
+        cand.mentions.extend(m for m in partner.mentions if m not in cand.mentions)
+        _drop(cands, ctx, partner, WITH_WORDS_ID, f"included in the combination code {target} (OCG I.A.15, I.B.9)")
+    return cands
