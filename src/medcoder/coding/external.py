@@ -461,22 +461,33 @@ def _activity(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             if document.section_at(m.start()).name in _NOT_EVENT_SECTIONS:
                 continue
             path = next(p for w, p in terms if w.lower() == m.group(0).lower())
-            code = _index_code(ctx, path)
-            resolution = ctx.index.resolve(code) if code else None
-            if resolution is None:
-                continue
-            mention = matched_mention(document, m, path, f"External Cause Index: {path}")
-            cand = rule_candidate(
-                resolution.code,
-                mention,
-                ACTIVITY_ID,
-                f"External Cause Index: {path} -> {resolution.code}; what the patient was doing when {injury.code} "
-                "happened, reported once, at the initial encounter (OCG I.C.20.c)",
-            )
-            cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
-            cands.append(cand)
-            return cands
+            cand = _index_candidate(
+                ctx, document, m, path, injury, ACTIVITY_ID,
+                "what the patient was doing when {injury} happened, reported once, at the initial encounter "
+                "(OCG I.C.20.c)",
+            )  # fmt: skip
+            if cand is not None:
+                cands.append(cand)
+                return cands
     return cands
+
+
+def _index_candidate(ctx: Context, document, m: re.Match, path: str, injury: Candidate, rule_id: str, why: str):
+    """The candidate an External Cause Index path gives for the words ``m`` matched (Y93 activity,
+    Y99 status), at most as confident as the injury it goes with; None when the path has no code."""
+    code = _index_code(ctx, path)
+    resolution = ctx.index.resolve(code) if code else None
+    if resolution is None:
+        return None
+    mention = matched_mention(document, m, path, f"External Cause Index: {path}")
+    cand = rule_candidate(
+        resolution.code,
+        mention,
+        rule_id,
+        f"External Cause Index: {path} -> {resolution.code}; " + why.format(injury=injury.code),
+    )
+    cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
+    return cand
 
 
 @rule(
@@ -499,19 +510,13 @@ def _status(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             for m in re.finditer(rf"\b(?:{words})", text, re.IGNORECASE):
                 if not _asserted(document, m.start(), m.end(), document.sentence_at(m.start())[0]):
                     continue
-                code = _index_code(ctx, path)
-                resolution = ctx.index.resolve(code) if code else None
-                if resolution is None:
+                cand = _index_candidate(
+                    ctx, document, m, path, injury, STATUS_ID,
+                    "the patient's status when {injury} happened, with the external cause code, once, at the initial "
+                    "encounter (OCG I.C.20.k)",
+                )  # fmt: skip
+                if cand is None:
                     continue
-                mention = matched_mention(document, m, path, f"External Cause Index: {path}")
-                cand = rule_candidate(
-                    resolution.code,
-                    mention,
-                    STATUS_ID,
-                    f"External Cause Index: {path} -> {resolution.code}; the patient's status when {injury.code} "
-                    "happened, with the external cause code, once, at the initial encounter (OCG I.C.20.k)",
-                )
-                cand.confidence = round(max(0.55, min(injury.confidence, 0.9) - 0.05), 4)
                 cands.append(cand)
                 return cands
     return cands
