@@ -122,6 +122,21 @@ NOTES = [
         "I10",
         id="finished-tamoxifen-and-no-evidence-of-disease-is-history-not-current-cancer",
     ),
+    pytest.param(
+        "Oncology f/u: stage II colon adenocarcinoma (sigmoid) resected 2024, completed adjuvant FOLFOX 2025. CT "
+        "chest/abd/pelvis today: no evidence of recurrence.\n",
+        "outpatient",
+        ("C18",),
+        "Z08",
+        id="shorthand-follow-up-after-a-resected-cancer-is-Z08-with-its-history",
+    ),
+    pytest.param(
+        "Admitted for symptomatic anemia 2/2 multiple myeloma (not in remission); transfused 2 u PRBC.\n",
+        "inpatient",
+        ("D64.9",),
+        "D63.0",
+        id="anemia-2/2-myeloma-is-anemia-in-neoplastic-disease",
+    ),
 ]
 
 

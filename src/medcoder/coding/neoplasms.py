@@ -29,7 +29,8 @@ LIPOMA_ID = "ocg.I.C.2.lipoma-site.v1"
 
 _ANEMIA = ("D64.9", "D64.89")
 _LINKED = re.compile(
-    r"^\W*(?:\w+\W+){0,2}?(?:due\s+to|secondary\s+to|from|of|in|associated\s+with|related\s+to|caused\s+by|with)\b",
+    r"^\W*(?:\w+\W+){0,2}?(?:due\s+to|secondary\s+to|2/2|from|of|in|associated\s+with|related\s+to|caused\s+by|"
+    r"with)(?!\w)",
     re.IGNORECASE,
 )
 _TREATMENT = re.compile(r"\b(?:chemo\w*|antineoplastic|radiation|radiotherapy|immunotherapy|treatment)\b", re.I)
@@ -167,7 +168,7 @@ _TREATED_FOR = re.compile(
 # the treatment told after the malignancy: "colon cancer (ascending colon) resected 6 years ago"
 _TREATED_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?:was\s+|were\s+)?(?:resected|excised|removed|treated|eradicated|ablated|"
-    r"s/p\s+\w+ectomy|status\s+post\s+\w+ectomy)\b[^.;]{0,30}?\b(?:ago|in\s+(?:19|20)\d\d)\b",
+    r"s/p\s+\w+ectomy|status\s+post\s+\w+ectomy)\b[^.;]{0,30}?\b(?:ago|(?:in\s+)?(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _NO_DISEASE = re.compile(
@@ -177,7 +178,9 @@ _NO_DISEASE = re.compile(
     re.IGNORECASE,
 )
 _ONCOLOGIC = re.compile(r"\b(?:oncolog\w*|cancer|malignan\w*|tumor|surveillance)\b", re.IGNORECASE)
-_FOLLOW_UP = re.compile(r"\bfollow[- ]?up\b|\bsurveillance\b|\bpost-?treatment\s+(?:visit|check)\b", re.IGNORECASE)
+_FOLLOW_UP = re.compile(
+    r"\bfollow[- ]?up\b|\bf/u\b|\bsurveillance\b|\bpost-?treatment\s+(?:visit|check)\b", re.IGNORECASE
+)
 
 
 def _history_code(code: str, ctx: Context) -> str | None:
