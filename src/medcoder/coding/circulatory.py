@@ -25,6 +25,7 @@ import re
 
 from medcoder.coding.candidates import Candidate, Mention
 from medcoder.coding.guidelines import Context, _drop, base_id, matches_prefix, rule
+from medcoder.coding.guidelines import recode as _recode
 
 ACUITY_ID = "ocg.I.B.8.acuity.v1"
 ACUTE_CHRONIC_ID = "ocg.I.B.8.acute_chronic.v1"
@@ -501,20 +502,6 @@ def _caused_by(ctx: Context, effect: Candidate, cause: Candidate, with_ok: bool 
             if match and not re.search(r"[;.]", rest) and len(rest.split()) <= 6:
                 return True
     return False
-
-
-def _recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, rule_id: str, why: str) -> None:
-    existing = next((c for c in cands if c.code == target and c is not cand), None)
-    if existing is not None:
-        existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
-        existing.confidence = max(existing.confidence, cand.confidence)
-        _drop(cands, ctx, cand, rule_id, f"{why}: {target}")
-        return
-    node = ctx.index.get(target)
-    cand.steps.append(f"{cand.code} -> {target} ({node.description if node else ''}): {why}")
-    cand.matched.add(cand.code)
-    cand.code = target
-    cand.rules.append(rule_id)
 
 
 CARDIOMYOPATHY_IN_ID = "ocg.I.A.13.cardiomyopathy.v1"

@@ -32,6 +32,7 @@ from medcoder.coding import drugs as _drugs  # noqa: F401 - the Table of Drugs r
 from medcoder.coding.candidates import Candidate, Mention, matched_mention
 from medcoder.coding.features import rule_candidate
 from medcoder.coding.guidelines import Context, _drop, _note_refs, matches_prefix, ref_covers, rule, rules_data
+from medcoder.coding.guidelines import recode as _recode
 
 DIABETES = ("E08", "E09", "E10", "E11", "E13")
 TYPE_ID = "ocg.I.C.4.a.type.v1"
@@ -103,22 +104,6 @@ def _in_category(ctx: Context, code: str, category: str) -> str | None:
     target = category + code[3:]
     node = ctx.index.get(target)
     return target if node is not None and node.billable else None
-
-
-def _recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, rule_id: str, why: str) -> None:
-    """Give ``cand`` the code ``target``; a candidate already there takes its mentions instead."""
-    existing = next((c for c in cands if c.code == target and c is not cand), None)
-    if existing is not None:
-        existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
-        existing.confidence = max(existing.confidence, cand.confidence)
-        if rule_id not in existing.rules:
-            existing.rules.append(rule_id)
-        _drop(cands, ctx, cand, rule_id, f"{why}: coded {target}")
-        return
-    cand.steps.append(f"{cand.code} -> {target}: {why}")
-    cand.code = target
-    cand.matched.add(target)
-    cand.rules.append(rule_id)
 
 
 def _type1_only(cands: list[Candidate]) -> bool:

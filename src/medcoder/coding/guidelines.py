@@ -132,6 +132,24 @@ def _drop(cands: list[Candidate], ctx: Context, victim: Candidate, rule_id: str,
     cands.remove(victim)
 
 
+def recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, rule_id: str, why: str) -> None:
+    """Give ``cand`` the more specific code ``target`` a rule found (with the title and the reason in
+    its steps); a candidate already at ``target`` takes its mentions instead, and ``cand`` goes."""
+    existing = next((c for c in cands if c.code == target and c is not cand), None)
+    if existing is not None:
+        existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
+        existing.confidence = max(existing.confidence, cand.confidence)
+        if rule_id not in existing.rules:
+            existing.rules.append(rule_id)
+        _drop(cands, ctx, cand, rule_id, f"{why}: {target}")
+        return
+    node = ctx.index.get(target)
+    cand.steps.append(f"{cand.code} -> {target} ({node.description if node else ''}): {why}")
+    cand.matched.add(cand.code)
+    cand.code = target
+    cand.rules.append(rule_id)
+
+
 # --- assertion ------------------------------------------------------------------------------------
 
 
@@ -1008,6 +1026,12 @@ def _quiet_problems(ordered: list[Candidate], ctx: Context, explicit: bool = Fal
     return {key for key, worked in busy.items() if not worked and (not explicit or key in said_quiet)}
 
 
+def _continued_step(ordered: list[Candidate], quiet: set[int]) -> str:
+    """The step that says why the first-listed problem passed over the ones the plan continues."""
+    continued = ", ".join(c.code for c in ordered if id(c) in quiet)
+    return f"first-listed: the problem the plan works on; {continued} only continued (OCG IV.G)"
+
+
 @rule(
     "ocg.II.principal.v3",
     "II (principal diagnosis), IV.A-D, IV.G (first-listed diagnosis)",
@@ -1029,11 +1053,7 @@ def _principal_v3(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     out = sorted(ordered, key=key)
     if quiet and out and out != sorted(ordered, key=_principal_key):
         out[0].rules.append("ocg.II.principal.v3")
-        out[0].steps.append(
-            "first-listed: the problem the plan works on; "
-            + ", ".join(c.code for c in ordered if id(c) in quiet)
-            + " only continued (OCG IV.G)"
-        )
+        out[0].steps.append(_continued_step(ordered, quiet))
     return out
 
 
@@ -1065,11 +1085,7 @@ def _principal_v4(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     out = sorted(ordered, key=lambda c: _principal_key_v4(c, quiet))
     if quiet and out and out != sorted(ordered, key=lambda c: _principal_key_v4(c, set())):
         out[0].rules.append("ocg.II.principal.v4")
-        out[0].steps.append(
-            "first-listed: the problem the plan works on; "
-            + ", ".join(c.code for c in ordered if id(c) in quiet)
-            + " only continued (OCG IV.G)"
-        )
+        out[0].steps.append(_continued_step(ordered, quiet))
     return out
 
 
@@ -1090,11 +1106,7 @@ def _principal_v5(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
     out = sorted(ordered, key=lambda c: _principal_key_v4(c, quiet, REASON_Z_V5))
     if quiet and out and out != sorted(ordered, key=lambda c: _principal_key_v4(c, set(), REASON_Z_V5)):
         out[0].rules.append("ocg.II.principal.v5")
-        out[0].steps.append(
-            "first-listed: the problem the plan works on; "
-            + ", ".join(c.code for c in ordered if id(c) in quiet)
-            + " only continued (OCG IV.G)"
-        )
+        out[0].steps.append(_continued_step(ordered, quiet))
     return out
 
 
@@ -1160,11 +1172,7 @@ def _principal_v6(ordered: list[Candidate], ctx: Context) -> list[Candidate]:
         if id(out[0]) in reasons:
             out[0].steps.append("first-listed: the diagnosis the chief complaint is about (OCG IV.G)")
         if quiet:
-            out[0].steps.append(
-                "first-listed: the problem the plan works on; "
-                + ", ".join(c.code for c in ordered if id(c) in quiet)
-                + " only continued (OCG IV.G)"
-            )
+            out[0].steps.append(_continued_step(ordered, quiet))
     return out
 
 

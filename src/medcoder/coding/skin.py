@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 
 from medcoder.coding.candidates import Candidate, Mention
-from medcoder.coding.guidelines import Context, _drop, rule
+from medcoder.coding.guidelines import Context, rule
+from medcoder.coding.guidelines import recode as _recode
 
 SEVERITY_ID = "ocg.I.C.12.b.severity.v1"
 STAGE_ID = "ocg.I.C.12.a.stage.v1"
@@ -68,19 +69,6 @@ def _sentence(ctx: Context, m: Mention) -> str:
     document = ctx.analyzed.document(m.document_id)
     start, end = document.sentence_at(m.start)
     return document.text[start:end]
-
-
-def _recode(cands: list[Candidate], ctx: Context, cand: Candidate, target: str, rule_id: str, why: str) -> None:
-    existing = next((c for c in cands if c.code == target and c is not cand), None)
-    if existing is not None:
-        existing.mentions.extend(m for m in cand.mentions if m not in existing.mentions)
-        existing.confidence = max(existing.confidence, cand.confidence)
-        _drop(cands, ctx, cand, rule_id, f"{why}: {target}")
-        return
-    node = ctx.index.get(target)
-    cand.steps.append(f"{cand.code} -> {target} ({node.description if node else ''}): {why}")
-    cand.code = target
-    cand.rules.append(rule_id)
 
 
 @rule(
