@@ -28,7 +28,7 @@ import re
 
 from medcoder.coding import specificity, statements  # noqa: F401 - registered first
 from medcoder.coding.candidates import Candidate, Mention
-from medcoder.coding.guidelines import Context, _drop, rule
+from medcoder.coding.guidelines import Context, _drop, recode, rule
 from medcoder.extract.prefilter import Prefiltered
 
 BURN_ID = "ocg.I.C.19.d.burns.v2"
@@ -943,19 +943,15 @@ def _fracture_status(cands: list[Candidate], ctx: Context) -> list[Candidate]:
                 )
                 if x
             )
-            target = next((c for c in cands if c.code == target_code), None)
-            if target is None:
-                target = Candidate(
-                    target_code, matched=set(cand.matched), mentions=list(cand.mentions), features=dict(cand.features)
-                )
-                target.confidence = cand.confidence
-                cands.append(target)
-            target.rules.append(FRACTURE_STATUS_ID)
-            target.steps.append(
-                f"{cand.code}: the fracture is documented with {said} -> 7th character {target_code[-1]} "
-                f"({dict(found[1])[target_code[-1]]}) -> {target_code} (OCG I.C.19.c.1)"
+            recode(
+                cands,
+                ctx,
+                cand,
+                target_code,
+                FRACTURE_STATUS_ID,
+                f"the fracture is documented with {said}: 7th character {target_code[-1]} "
+                f"({dict(found[1])[target_code[-1]]}) (OCG I.C.19.c.1)",
             )
-            _drop(cands, ctx, cand, FRACTURE_STATUS_ID, f"the fracture's 7th character is documented: {target_code}")
             break
     return cands
 
@@ -1016,19 +1012,15 @@ def _subsequent(cands: list[Candidate], ctx: Context) -> list[Candidate]:
             target_code = _reseventh(ctx, cand.code, "subsequent")
             if target_code is None:
                 continue
-            target = next((c for c in cands if c.code == target_code), None)
-            if target is None:
-                target = Candidate(
-                    target_code, matched=set(cand.matched), mentions=list(cand.mentions), features=dict(cand.features)
-                )
-                target.confidence = cand.confidence
-                cands.append(target)
-            target.rules.append(SUBSEQUENT_ID)
-            target.steps.append(
-                f"{cand.code} at a visit of routine care in the healing phase ({cue.group(0)!r}): 7th character "
-                f"{target_code[-1]} (subsequent encounter) -> {target_code} (OCG I.C.19.a)"
+            recode(
+                cands,
+                ctx,
+                cand,
+                target_code,
+                SUBSEQUENT_ID,
+                f"a visit of routine care in the healing phase ({cue.group(0)!r}): 7th character "
+                f"{target_code[-1]} (subsequent encounter) (OCG I.C.19.a)",
             )
-            _drop(cands, ctx, cand, SUBSEQUENT_ID, f"aftercare of the injury: {target_code} (OCG I.C.19.a)")
     return cands
 
 
