@@ -245,33 +245,37 @@ def from_facts(
         if picked.code not in cand.matched:
             cand.matched.add(picked.code)
             cand.steps.extend(s for s in resolution.steps if s not in cand.steps)
-        a = fact.assertion
-        cand.mentions.append(
-            Mention(
-                document_id=fact.document_id,
-                start=fact.start,
-                end=fact.end,
-                text=fact.text,
-                source=picked.source,
-                term=picked.text,
-                score=1.0,
-                section=fact.section,
-                negated=a.negated,
-                uncertain=a.uncertain,
-                historical=a.historical,
-                family=a.family,
-                hypothetical=a.hypothetical,
-                cues=tuple(f"{c[0]}: {c[1]!r}" for c in a.cues),
-                words=fact.words,
-                gaps=fact.gaps,
-                statement=fact.statement,
-                section_title=fact.section_title,
-                covered_by=fact.covered_by,
-                ref=picked.ref,
-                share=fact.share,
-            )
-        )
+        cand.mentions.append(fact_mention(fact, picked))
     return out
+
+
+def fact_mention(fact, picked) -> Mention:
+    """The mention a condition fact gives the code its wording ``picked`` (a TermCode) names: the
+    fact's span, section, statement place and assertion."""
+    a = fact.assertion
+    return Mention(
+        document_id=fact.document_id,
+        start=fact.start,
+        end=fact.end,
+        text=fact.text,
+        source=picked.source,
+        term=picked.text,
+        score=1.0,
+        section=fact.section,
+        negated=a.negated,
+        uncertain=a.uncertain,
+        historical=a.historical,
+        family=a.family,
+        hypothetical=a.hypothetical,
+        cues=tuple(f"{c[0]}: {c[1]!r}" for c in a.cues),
+        words=fact.words,
+        gaps=fact.gaps,
+        statement=fact.statement,
+        section_title=fact.section_title,
+        covered_by=fact.covered_by,
+        ref=picked.ref,
+        share=fact.share,
+    )
 
 
 def _billable(index: CodeIndex):

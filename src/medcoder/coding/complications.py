@@ -32,7 +32,7 @@ from dataclasses import dataclass
 # Registered first, so these rules work on what those rules leave (a partner the subsumed rule
 # would take for the complication's own words is added after it).
 from medcoder.coding import specificity, statements  # noqa: F401
-from medcoder.coding.candidates import Candidate, Mention
+from medcoder.coding.candidates import Candidate, Mention, fact_mention
 from medcoder.coding.guidelines import Context, _drop, rule
 from medcoder.extract.prefilter import Prefiltered
 
@@ -409,21 +409,7 @@ def _inner_conditions(cand: Candidate, ctx: Context):
 def _add_partner(cands: list[Candidate], cand: Candidate, fact, picked, code: str, rule_id: str, why: str) -> None:
     from medcoder.coding.features import fact_confidence
 
-    mention = Mention(
-        document_id=fact.document_id,
-        start=fact.start,
-        end=fact.end,
-        text=fact.text,
-        source=picked.source,
-        term=picked.text,
-        score=1.0,
-        section=fact.section,
-        words=fact.words,
-        statement=fact.statement,
-        section_title=fact.section_title,
-        share=fact.share,
-    )
-    extra = Candidate(code, matched={picked.code}, mentions=[mention])
+    extra = Candidate(code, matched={picked.code}, mentions=[fact_mention(fact, picked)])
     extra.confidence = min(cand.confidence, fact_confidence(extra))
     extra.features["partner_of"] = 1.0  # the complication's note asked for it (ocg.I.B.3.subsumed keeps it)
     extra.rules.append(rule_id)
