@@ -218,6 +218,24 @@ def test_sepsis_after_admission_keeps_the_localized_infection_first(coder):
             ("J69.0", "D64.9", "N18.30"),
             ("I50.9", "J18.9", "D63.1"),
         ),
+        # two terms for the same words after the comma are one reading, one code (not M17.11 and M17.9)
+        (
+            "OPERATIVE REPORT\nPREOPERATIVE DIAGNOSIS: Osteoarthritis, right knee.\nPOSTOPERATIVE DIAGNOSIS: "
+            "Osteoarthritis, right knee.\nPROCEDURE: Right total knee arthroplasty.",
+            "inpatient",
+            "M17.11",
+            (),
+            ("M17.9", "M19.90"),
+        ),
+        # IV.N: the postoperative diagnosis's side, not the preoperative "bilateral" nor the hydroceles' (K40.90)
+        (
+            "OPERATIVE REPORT\nPREOPERATIVE DIAGNOSES: Bilateral inguinal hernias.\nPOSTOPERATIVE DIAGNOSES: Left "
+            "inguinal hernia, bilateral hydroceles.\nPROCEDURE: Left inguinal hernia repair.",
+            "outpatient",
+            "K40.90",
+            (),
+            ("K40.20",),
+        ),
         # "not present on admission" is a POA statement, not a negation (Appendix I)
         (
             "DISCHARGE DIAGNOSES:\n1. Acute pyelonephritis.\n2. Sepsis due to E. coli, not present on admission, "

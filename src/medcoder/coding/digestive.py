@@ -128,15 +128,27 @@ def _with_hernia(ctx: Context, m: Mention, sentences: set) -> bool:
     ) is not None
 
 
-def _hernia_code(code: str, text: str) -> str | None:
+def _side_text(ctx: Context, m: Mention) -> str:
+    """The words that can give the hernia its side: the mention and the two words before it, and what
+    follows it up to a comma ("Left inguinal hernia, bilateral hydroceles": the hydroceles'
+    "bilateral" is not the hernia's)."""
+    document = ctx.analyzed.document(m.document_id)
+    start, end = document.sentence_at(m.start)
+    before = " ".join(document.text[max(start, m.start - 30) : m.start].split()[-2:])
+    after = re.split(r"[,;.]", document.text[m.end : min(end, m.end + 40)])[0]
+    return f"{before} {m.text} {after}"
+
+
+def _hernia_code(code: str, text: str, side_text: str | None = None) -> str | None:
     category, fourth = code[:3], code[4:5] if len(code) > 4 else ""
+    side_text = text if side_text is None else side_text
     obstruction = _stated(_OBSTRUCTION, text) or (category in ("K40", "K41") and fourth in "03" and fourth != "")
     gangrene = _stated(_GANGRENE, text) or (category in ("K40", "K41") and fourth in "14" and fourth != "")
     state = "gangrene" if gangrene else "obstruction" if obstruction else "none"
     if category in ("K40", "K41"):
-        if _BILATERAL.search(text):
+        if _BILATERAL.search(side_text):
             bilateral = True
-        elif _ONE_SIDE.search(text):
+        elif _ONE_SIDE.search(side_text):
             bilateral = False
         else:
             bilateral = fourth in ("0", "1", "2")
@@ -199,8 +211,15 @@ def _complications(cands: list[Candidate], ctx: Context) -> list[Candidate]:
         live = _live(cand)
         if not live:
             continue
+        if any(m.section == "postoperative_diagnosis" for m in live):
+            # OCG IV.N: the postoperative diagnosis is the most definitive ("Bilateral inguinal hernias"
+            # before, "Left inguinal hernia" after: one side)
+            live = [m for m in live if m.section != "preoperative_diagnosis"]
         text = " ".join(_clause_text(ctx, m) for m in live)
-        code = pick(cand.code, text)
+        if pick is _hernia_code:
+            code = _hernia_code(cand.code, text, " ".join(_side_text(ctx, m) for m in live))
+        else:
+            code = pick(cand.code, text)
         node = ctx.index.get(code) if code else None
         if node is None or not node.billable or code == cand.code:
             continue

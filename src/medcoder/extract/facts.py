@@ -167,11 +167,15 @@ def _postposed(document: AnalyzedDocument, clauses, matcher, section, order: int
     if not after:
         return []
     reordered = [Token(t.key, t.start, t.end, False) for t in (*after, *lead)]
-    lead_ends = {t.end for t in lead}
-    out = []
+    # the matches of one reading, grouped by how many term words they match, as find_facts groups
+    # its own: one fact, several payloads (the coder chooses among them once)
+    grouped: dict[int, list[Match]] = {}
     for match in matcher.match_clause(reordered):
-        if match.gaps or match.start != after[0].start or match.end not in lead_ends or match.end != lead[-1].end:
+        if match.gaps or match.start != after[0].start or match.end != lead[-1].end:
             continue
+        grouped.setdefault(match.words, []).append(match)
+    out = []
+    for words, matches in grouped.items():
         start, stop = lead[0].start, span_end
         target = (start, stop)
         out.append(
@@ -180,8 +184,8 @@ def _postposed(document: AnalyzedDocument, clauses, matcher, section, order: int
                 start=start,
                 end=stop,
                 text=document.text[start:stop],
-                payloads=[match.payload],
-                words=match.words,
+                payloads=[m.payload for m in matches],
+                words=words,
                 gaps=0,
                 section=section.name,
                 section_title=section.title,
